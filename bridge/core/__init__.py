@@ -1,0 +1,1 @@
+"""Cross-cutting web pieces: request session, locale, errors, health checks, base pages."""

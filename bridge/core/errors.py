@@ -1,0 +1,97 @@
+"""Friendly error pages (HTML in French/English, JSON for API clients). No stack trace outside development."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class UserFacingError(Exception):
+    """An error whose message is meant for the person in front of the screen."""
+
+    def __init__(self, status: int, code: str, message: str, *, title: str | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.title = title
+
+
+def _titles() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("Requête incorrecte"), _("La demande envoyée n'est pas valide.")),
+        401: (_("Authentification nécessaire"), _("Vous devez vous identifier pour accéder à cette page.")),
+        403: (_("Accès refusé"), _("Vous n'avez pas les droits nécessaires pour accéder à cette page.")),
+        404: (_("Page non trouvée"), _("La page que vous cherchez est introuvable.")),
+        405: (_("Méthode non autorisée"), _("Cette page ne peut pas être appelée de cette façon.")),
+        409: (_("Conflit"), _("L'opération est en conflit avec l'état actuel des données.")),
+        413: (_("Fichier trop volumineux"), _("Le fichier envoyé dépasse la taille autorisée.")),
+        422: (_("Données invalides"), _("Les données envoyées ne peuvent pas être traitées.")),
+        429: (_("Trop de demandes"), _("Vous avez fait trop de demandes. Réessayez dans quelques minutes.")),
+        500: (_("Erreur du service"), _("Une erreur inattendue s'est produite. L'équipe a été prévenue.")),
+        503: (
+            _("Service indisponible"),
+            _("Le service est momentanément indisponible. Réessayez plus tard."),
+        ),
+    }
+
+
+def _wants_json() -> bool:
+    if request.path.startswith(("/api/", "/healthz", "/readyz", "/metrics")):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return (
+        best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def render_error(status: int, code: str, message: str | None = None, title: str | None = None) -> Response:
+    default_title, default_message = _titles().get(status, _titles()[500 if status >= 500 else 400])
+    title = title or default_title
+    message = message or default_message
+    if _wants_json():
+        response = jsonify({"error": code, "message": message, "status": status})
+    else:
+        response = Response(
+            render_template("errors/error.html", status=status, code=code, title=title, message=message),
+            mimetype="text/html",
+        )
+    response.status_code = status
+    return response
+
+
+def _handle_user_error(error: UserFacingError) -> Response:
+    log.info("refused %s %s: %s (%s)", request.method, request.path, error.code, error.status)
+    return render_error(error.status, error.code, error.message, error.title)
+
+
+def _handle_http(error: HTTPException) -> Response:
+    status = error.code or 500
+    code = (error.name or "error").lower().replace(" ", "_")
+    response = render_error(status, code)
+    if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
+        response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+    return response
+
+
+def _handle_unexpected(error: Exception) -> Response:
+    incident = uuid.uuid4().hex[:12]
+    log.error("unexpected error %s on %s %s", incident, request.method, request.path, exc_info=error)
+    message = _(
+        "Une erreur inattendue s'est produite (incident %(incident)s). L'équipe a été prévenue.",
+        incident=incident,
+    )
+    return render_error(500, "internal_error", message)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(UserFacingError, _handle_user_error)
+    app.register_error_handler(HTTPException, _handle_http)
+    if not app.debug:
+        app.register_error_handler(Exception, _handle_unexpected)

@@ -1,0 +1,17 @@
+"""Demo data seeders run by `flask --app wsgi bridge setup --demo` (the run command, development only).
+
+Each domain adds its seeder here: a function (session, settings) -> one-line summary, idempotent (it
+leaves existing data alone and only fills what is missing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from config.settings import Settings
+
+Seeder = Callable[[Session, Settings], str]
+
+DEMO_SEEDERS: list[tuple[str, Seeder]] = []

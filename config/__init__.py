@@ -1,0 +1,1 @@
+"""Settings, logging, database base and shared data files of pacnum-bridge."""

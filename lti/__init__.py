@@ -1,0 +1,1 @@
+"""The LTI 1.3 adapter: registrations, keys, OIDC login, launch validation, services."""

@@ -1,0 +1,51 @@
+"""Translation maintenance: `python scripts/i18n.py update` re-extracts messages and merges them into the
+English catalogue; `python scripts/i18n.py missing` lists French messages without an English translation;
+`python scripts/i18n.py compile` builds the .mo files (run by `make install`)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "bridge" / "translations"
+POT = TRANSLATIONS / "messages.pot"
+BABEL = [sys.executable, "-m", "babel.messages.frontend"]
+
+
+def _run(*args: str) -> None:
+    subprocess.run([*BABEL, *args], check=True, cwd=ROOT)  # noqa: S603 - fixed argument list
+
+
+def update() -> None:
+    _run("extract", "-F", "babel.cfg", "-k", "_l", "-o", str(POT), "--no-location", "--omit-header", ".")
+    _run("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching", "--ignore-obsolete")
+
+
+def missing() -> list[str]:
+    with (TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle)
+    return [
+        str(m.id)
+        for m in catalog
+        if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))
+    ]
+
+
+def compile_catalogs() -> None:
+    _run("compile", "-d", str(TRANSLATIONS), "--use-fuzzy")
+
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) > 1 else "missing"
+    if command == "update":
+        update()
+    elif command == "compile":
+        compile_catalogs()
+    else:
+        gaps = missing()
+        sys.stdout.write("\n".join(gaps) + ("\n" if gaps else "all messages translated\n"))
+        sys.exit(1 if gaps else 0)

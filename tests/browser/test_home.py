@@ -1,0 +1,31 @@
+"""The home page in a real browser: French, styled by the DSFR, keyboard reachable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.live_server import LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+def test_home_page_renders_with_dsfr(page: Any, live_server: LiveServer) -> None:
+    page.goto(live_server.url + "/")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.locator("h1").inner_text() == "Bienvenue sur PACNum"
+    # The DSFR stylesheet is applied: the header gets its design-system layout.
+    display = page.evaluate("getComputedStyle(document.querySelector('.fr-header')).display")
+    assert display != "inline"
+    # First Tab reaches the skip link, which leads to the main content.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#contenu"
+
+
+def test_switch_to_english(page: Any, live_server: LiveServer) -> None:
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="English").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Welcome to PACNum"
+    assert page.locator("html").get_attribute("lang") == "en"
