@@ -1,0 +1,1 @@
+"""Agents: the people who launch the tool from their LMS."""

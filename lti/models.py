@@ -1,0 +1,70 @@
+"""LTI registrations: platforms (issuer + client_id), their deployments, and the tool's own keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from config.database import Base, utcnow
+
+
+class Platform(Base):
+    """An LMS registration. Keyed by (issuer, client_id): Canvas uses one issuer for every customer."""
+
+    __tablename__ = "lti_platform"
+    __table_args__ = (UniqueConstraint("issuer", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    auth_login_url: Mapped[str] = mapped_column(String(1000))
+    auth_token_url: Mapped[str] = mapped_column(String(1000))
+    auth_audience: Mapped[str | None] = mapped_column(String(1000), default=None)
+    key_set_url: Mapped[str] = mapped_column(String(1000))
+    # The platform's public keys, cached; refetched when an unknown kid shows up.
+    jwks_cache: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    jwks_fetched_at: Mapped[datetime | None] = mapped_column(default=None)
+    product_family: Mapped[str] = mapped_column(String(100), default="")
+    registered_by: Mapped[str] = mapped_column(String(20), default="manual")  # manual | dynamic | demo
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    deployments: Mapped[list[Deployment]] = relationship(
+        back_populates="platform", cascade="all, delete-orphan"
+    )
+
+
+class Deployment(Base):
+    """A deployment of the tool on a platform. Unknown deployments are recorded inactive for approval."""
+
+    __tablename__ = "lti_deployment"
+    __table_args__ = (UniqueConstraint("platform_id", "deployment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"))
+    deployment_id: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    platform: Mapped[Platform] = relationship(back_populates="deployments")
+
+
+class ToolKey(Base):
+    """One of the tool's RSA key pairs. The private key is encrypted at rest (config.crypto.SecretBox)."""
+
+    __tablename__ = "lti_tool_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
+    private_key_encrypted: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # active: signs new messages (exactly one). Retired keys stay in the JWKS until retire_after.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    retired_at: Mapped[datetime | None] = mapped_column(default=None)
+    publish_until: Mapped[datetime | None] = mapped_column(default=None)
