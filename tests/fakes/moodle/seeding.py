@@ -36,7 +36,7 @@ class SeedingMixin:
     ) -> None:
         """``functions=None`` allows every function the fake knows."""
         with self.lock:
-            self.state.tokens[token] = Token(userid, None if functions is None else frozenset(functions))
+            self.state.tokens[token] = Token(userid, None if functions is None else tuple(functions))
 
     def add_user(self, username: str, *, id: int | None = None, **fields: Any) -> int:
         with self.lock:

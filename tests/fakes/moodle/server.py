@@ -63,7 +63,9 @@ class FakeMoodle(SeedingMixin):
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-moodle", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="fake-moodle", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -163,9 +165,10 @@ class FakeMoodle(SeedingMixin):
             spec = FUNCTIONS.get(function)
             if spec is None:
                 raise missing_record("external_functions", "name", function)
-            allowed = [
-                (n, f.version) for n, f in FUNCTIONS.items() if info.functions is None or n in info.functions
-            ]
+            names = (
+                list(FUNCTIONS) if info.functions is None else [n for n in info.functions if n in FUNCTIONS]
+            )
+            allowed = [(n, FUNCTIONS[n].version) for n in names]
             if function not in dict(allowed):
                 raise WsError(
                     "webservice_access_exception",

@@ -65,7 +65,7 @@ class Cohort:
 @dataclass
 class Token:
     userid: int
-    functions: frozenset[str] | None  # None: every known function
+    functions: tuple[str, ...] | None  # service functions in order; None: every known function
     revoked_from_call: int | None = None
 
 
