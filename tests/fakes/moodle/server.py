@@ -38,7 +38,7 @@ class Fault:
 
 
 class FakeMoodle(SeedingMixin):
-    """Protocol-faithful fake of Moodle 4.5.6 REST web services (see tests/fakes/moodle/README)."""
+    """Protocol-faithful fake of Moodle 4.5.6 REST web services, seeded through SeedingMixin."""
 
     def __init__(self, *, debug: bool = True, max_input_vars: int = 5000) -> None:
         self.state = MoodleState()
