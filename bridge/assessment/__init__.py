@@ -1,0 +1,1 @@
+"""The adaptive self-assessment: item bank, engine, sittings and results."""

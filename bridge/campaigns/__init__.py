@@ -1,0 +1,1 @@
+"""Campaigns: the rollout directorate by directorate, target populations, the tracker."""

@@ -1,0 +1,1 @@
+"""Training catalogue: online courses, in-person sessions, blended paths."""

@@ -1,0 +1,1 @@
+"""Personalised training recommendations and their lifecycle up to completion."""
