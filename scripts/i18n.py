@@ -1,6 +1,7 @@
 """Translation maintenance: `python scripts/i18n.py update` re-extracts messages and merges them into the
 English catalogue; `python scripts/i18n.py missing` lists French messages without an English translation;
-`python scripts/i18n.py compile` builds the .mo files (run by `make install`)."""
+`python scripts/i18n.py compile` builds the .mo files (run by `make install`);
+`python scripts/i18n.py apply FILE.json` fills missing English translations from a {"french": "english"} file."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from babel.messages.pofile import read_po
+import json
+
+from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "bridge" / "translations"
@@ -35,6 +38,21 @@ def missing() -> list[str]:
     ]
 
 
+def apply(path: Path) -> int:
+    translations: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    po_path = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle)
+    filled = 0
+    for message in catalog:
+        if message.id and not message.string and message.id in translations:
+            message.string = translations[str(message.id)]
+            filled += 1
+    with po_path.open("wb") as handle:
+        write_po(handle, catalog, width=110)
+    return filled
+
+
 def compile_catalogs() -> None:
     _run("compile", "-d", str(TRANSLATIONS), "--use-fuzzy")
 
@@ -43,6 +61,8 @@ if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else "missing"
     if command == "update":
         update()
+    elif command == "apply":
+        sys.stdout.write(f"filled {apply(Path(sys.argv[2]))} translations\n")
     elif command == "compile":
         compile_catalogs()
     else:
