@@ -1,15 +1,15 @@
 """Translation maintenance: `python scripts/i18n.py update` re-extracts messages and merges them into the
 English catalogue; `python scripts/i18n.py missing` lists French messages without an English translation;
 `python scripts/i18n.py compile` builds the .mo files (run by `make install`);
-`python scripts/i18n.py apply FILE.json` fills missing English translations from a {"french": "english"} file."""
+`python scripts/i18n.py apply FILE.json` fills missing English translations from a JSON file
+({"french message": "english translation"})."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
-
-import json
 
 from babel.messages.pofile import read_po, write_po
 
