@@ -1,0 +1,1 @@
+"""Settings, logging and default data files of pacnum-bridge."""
