@@ -1,0 +1,1 @@
+"""pacnum-bridge: the product (app factory, domain modules)."""

@@ -1,0 +1,1 @@
+"""Adaptive self-assessment: item bank, IRT engine, scoring. Pure Python + numpy."""
