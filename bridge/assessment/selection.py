@@ -2,7 +2,7 @@
 
 1. Stop at ``max_length``; or from ``min_length`` on once every competence that still has items has a
    posterior SD <= ``se_target``; or when nothing is left to ask.
-2. Coverage first: while a competence has no answer yet, only such competences are candidates.
+2. Coverage first: while some competences have no answer yet, one of them is drawn at random.
 3. Competence choice: the one whose best item would most reduce its posterior variance,
    v^2 I / (1 + v I) (v = posterior variance, I = expected Fisher information of its best item over
    the posterior). Competences already at the SE target are damped by ``done_factor``; competences that
@@ -25,7 +25,7 @@ from bridge.assessment.pool import BoolArray, ItemPool
 
 @dataclass(frozen=True)
 class SelectionConfig:
-    se_target: float = 0.55
+    se_target: float = 0.7
     min_length: int = 16
     max_length: int = 48
     top_k: int = 3
@@ -77,12 +77,13 @@ def select(
     strong = post.mean > population_mean + config.strong_sd * population_sd
     score = np.where(strong & (post.sd > config.se_target), score * config.strong_boost, score)
     score = np.where(post.sd <= config.se_target, score * config.done_factor, score)
-    eligible = has_items & (answered_per_comp == 0)
-    if not eligible.any():
-        eligible = has_items
-    # Random tie-break: competences are symmetric at the start of an assessment.
-    score = np.where(eligible, score * (1.0 + 1e-6 * rng.random(k)), -np.inf)
-    chosen = int(np.argmax(score))
+    uncovered = has_items & (answered_per_comp == 0)
+    if uncovered.any():
+        # Coverage phase: competences are exchangeable under the prior, so take them in random order;
+        # this also spreads first items over the whole bank (exposure control).
+        chosen = int(rng.choice(np.flatnonzero(uncovered)))
+    else:
+        chosen = int(np.argmax(np.where(has_items, score, -np.inf)))
     in_comp = cand_comp == chosen
     items = cand[in_comp]
     info = expected_info[in_comp]
