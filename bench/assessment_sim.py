@@ -33,11 +33,12 @@ RESULTS = Path(__file__).parent / "results"
 def run_engine(
     engine: Engine, thetas: np.ndarray, max_len: int, seed: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per agent and step n (0..max_len): posterior means and SDs (agents, n, K); first items (agents,)."""
+    """Per agent and step n (0..max_len): posterior means (agents, n, K), whether the natural stopping
+    rule (SE target and strong/ceiling rules, ignoring lengths) is met (agents, n); first items."""
     pool = engine.pool
     n_agents, k = thetas.shape
     means = np.empty((n_agents, max_len + 1, k))
-    sds = np.empty_like(means)
+    done = np.zeros((n_agents, max_len + 1), dtype=bool)
     first = np.full(n_agents, -1)
     excluded = np.zeros(len(pool), dtype=bool)
     allowed = np.ones(len(pool), dtype=bool)
@@ -46,12 +47,14 @@ def run_engine(
         correct = np.empty(0, dtype=bool)
         for n in range(max_len + 1):
             post = engine.posterior_of(idx, correct)
-            means[agent, n], sds[agent, n] = post.mean, post.sd
+            means[agent, n] = post.mean
+            state = engine.step_state(idx, correct, post, excluded, allowed)
+            done[agent, n] = not (state.status.pending & state.open_per_comp).any()
             if n == max_len:
                 break
-            item = engine.select_index(idx, post, seed * 1_000_003 + agent, excluded, allowed)
+            item = engine.select_index(idx, correct, post, seed * 1_000_003 + agent, excluded, allowed)
             if item is None:
-                means[agent, n + 1 :], sds[agent, n + 1 :] = post.mean, post.sd
+                means[agent, n + 1 :], done[agent, n + 1 :] = post.mean, done[agent, n]
                 break
             if n == 0:
                 first[agent] = item
@@ -60,7 +63,7 @@ def run_engine(
         if (agent + 1) % 50 == 0:
             sys.stderr.write(f"\rengine: {agent + 1}/{n_agents} agents")
     sys.stderr.write("\n")
-    return means, sds, first
+    return means, done, first
 
 
 def accuracy(est: np.ndarray, truth: np.ndarray, cap: int) -> tuple[float, float]:
@@ -73,13 +76,13 @@ def items_to_reach(curve: np.ndarray, target: float) -> int | None:
     return int(hits[0]) if hits.size else None
 
 
-def natural_stop(sds: np.ndarray, cfg: EngineConfig) -> np.ndarray:
-    """First n in [min_length, max_length] with every competence SD <= target (else max_length)."""
+def natural_stop(done: np.ndarray, cfg: EngineConfig) -> np.ndarray:
+    """First n in [min_length, max_length] where the stopping rule is met (else max_length)."""
     sel = cfg.selection
-    done = (sds <= sel.se_target).all(axis=2)  # (agents, n)
+    done = done.copy()
     done[:, : sel.min_length] = False
     done[:, sel.max_length :] = True
-    return np.argmax(done, axis=1)
+    return np.asarray(np.argmax(done, axis=1), dtype=np.int64)
 
 
 def build_pool(args: argparse.Namespace, cfg: EngineConfig, rng: np.random.Generator) -> ItemPool:
@@ -98,6 +101,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--items", type=int, default=512)
     parser.add_argument("--bank", help="item bank directory (default: synthetic bank)")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--set", action="append", default=[], help="selection setting, e.g. se_target=0.6")
     parser.add_argument("--pop-mean", type=float, default=Population.mean, help="true mean ability")
     parser.add_argument("--pop-sg", type=float, default=Population.s_g, help="SD of general ability")
     parser.add_argument("--pop-sw", type=float, default=Population.s_w, help="SD within agent")
@@ -105,6 +109,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     lengths = [int(x) for x in args.lengths.split(",")]
     max_len = max(*lengths, 64)
     cfg = EngineConfig()
+    overrides = dict(kv.split("=", 1) for kv in args.set)
+    typed = {k: type(getattr(cfg.selection, k))(v) for k, v in overrides.items()}
+    cfg = dataclasses.replace(cfg, selection=dataclasses.replace(cfg.selection, **typed))
     cap = cfg.level_cap
     rng = np.random.default_rng(args.seed)
     pool = build_pool(args, cfg, rng)
@@ -118,7 +125,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ),
     )
     t0 = time.perf_counter()
-    means, sds, first = run_engine(engine, thetas, max_len, args.seed, rng)
+    means, done, first = run_engine(engine, thetas, max_len, args.seed, rng)
     t_engine = time.perf_counter() - t0
     curve = np.array([accuracy(means[:, n], truth, cap) for n in range(max_len + 1)])
     report: dict[str, Any] = {
@@ -164,9 +171,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             f"baseline accuracy at {n} items reached by the engine at: exact {need_ex}, within one {need_w1}"
             + (f" ({1 - need_w1 / n:.0%} fewer)" if need_w1 else "")
         )
-    stop = natural_stop(sds, cfg)
+    stop = natural_stop(done, cfg)
     at_stop = means[np.arange(args.agents), stop]
     nat_ex, nat_w1 = accuracy(at_stop, truth, cap)
+    strong = truth >= 4
+    strong_w1 = float((np.abs(true_levels(at_stop, cap) - truth) <= 1)[strong].mean())
+    strong_bias = float((true_levels(at_stop, cap) - truth)[strong].mean())
     w95 = items_to_reach(curve[:, 1], 0.95)
     counts = np.bincount(first[first >= 0], minlength=len(pool))
     exposure = float(counts.max() / max(1, (first >= 0).sum()))
@@ -185,6 +195,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"{cfg.selection.max_length} items): mean length {stop.mean():.1f}"
         f" (p90 {np.percentile(stop, 90):.0f}),"
         f" exact {nat_ex:.3f}, within one {nat_w1:.3f}"
+    )
+    report["natural_stop"] |= {"strong_within1": strong_w1, "strong_level_bias": strong_bias}
+    print(
+        f"true level >= 4 ({strong.mean():.0%} of cases) at natural stop: within one {strong_w1:.3f}, "
+        f"mean level error {strong_bias:+.2f}"
     )
     print(f"95% within one level at {w95} items; first-item max share {exposure:.3f}")
     RESULTS.mkdir(exist_ok=True)

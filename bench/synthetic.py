@@ -42,4 +42,4 @@ def answer(pool: ItemPool, item: int, theta: np.ndarray, rng: np.random.Generato
 
 
 def true_levels(theta: np.ndarray, cap: int) -> np.ndarray:
-    return np.clip(np.floor(theta), 0, cap).astype(int)
+    return np.asarray(np.clip(np.floor(theta), 0, cap), dtype=np.int64)

@@ -74,15 +74,17 @@ def _irt(ctx: _Ctx, raw: Any) -> Irt | None:
     return Irt(values["a"], values["b"]) if len(values) == 2 else None
 
 
-def _options(ctx: _Ctx, raw: Any, kind: ItemKind | None) -> tuple[Option, ...]:
+def _options(ctx: _Ctx, raw: Any, kind: ItemKind | None) -> tuple[tuple[Option, ...], set[str] | None]:
+    """The valid options and the set of option ids (None when the list itself is unusable)."""
     if kind is ItemKind.SHORT_ANSWER:
         if raw is not None:
             ctx.err("options", "forbidden for short_answer")
-        return ()
+        return (), set()
     if not isinstance(raw, list) or not OPTIONS_RANGE[0] <= len(raw) <= OPTIONS_RANGE[1]:
         ctx.err("options", f"expected a list of {OPTIONS_RANGE[0]} to {OPTIONS_RANGE[1]} options")
-        return ()
+        return (), None
     options: list[Option] = []
+    ids: set[str] = set()
     for i, entry in enumerate(raw):
         field = f"options[{i}]"
         if not isinstance(entry, dict):
@@ -92,17 +94,17 @@ def _options(ctx: _Ctx, raw: Any, kind: ItemKind | None) -> tuple[Option, ...]:
         if not isinstance(opt_id, str) or not opt_id:
             ctx.err(f"{field}.id", "expected a non-empty string")
             continue
-        if any(o.id == opt_id for o in options):
+        if opt_id in ids:
             ctx.err(f"{field}.id", f"duplicate option id {opt_id!r}")
             continue
+        ids.add(opt_id)
         text = _text(ctx, {k: v for k, v in entry.items() if k != "id"}, field)
         if text is not None:
             options.append(Option(opt_id, text))
-    return tuple(options)
+    return tuple(options), ids
 
 
-def _answer(ctx: _Ctx, raw: Any, kind: ItemKind, options: tuple[Option, ...]) -> Answer | None:
-    ids = {o.id for o in options}
+def _answer(ctx: _Ctx, raw: Any, kind: ItemKind, ids: set[str]) -> Answer | None:
     if kind is ItemKind.SINGLE_CHOICE:
         if not isinstance(raw, str) or raw not in ids:
             ctx.err("answer", f"expected one option id among {sorted(ids)}, got {raw!r}")
@@ -182,8 +184,9 @@ def parse_item(file: str, competence: str, index: int, raw: Any, errors: list[Ba
     irt = _irt(ctx, raw.get("irt")) if "irt" in raw else None
     stem = _text(ctx, raw.get("stem"), "stem") if "stem" in raw else None
     feedback = _text(ctx, raw.get("feedback"), "feedback") if "feedback" in raw else None
-    options = _options(ctx, raw.get("options"), kind) if kind is not None else ()
-    answer = _answer(ctx, raw.get("answer"), kind, options) if kind and "answer" in raw else None
+    options, option_ids = _options(ctx, raw.get("options"), kind) if kind is not None else ((), None)
+    checkable = kind is not None and option_ids is not None and "answer" in raw
+    answer = _answer(ctx, raw.get("answer"), kind, option_ids) if checkable else None  # type: ignore[arg-type]
     flags = _flags(ctx, raw.get("accessibility"))
     active = raw.get("active", True)
     if not isinstance(active, bool):

@@ -52,6 +52,14 @@ class AssessmentResult:
     n_answered: int
 
 
+@dataclass(frozen=True)
+class StepState:
+    candidates: BoolArray
+    open_per_comp: BoolArray
+    answered_per_comp: np.ndarray
+    status: selection.Status
+
+
 class UnknownItemError(KeyError):
     """An answer refers to an item that is not in the pool."""
 
@@ -95,9 +103,29 @@ class Engine:
                 allowed &= ~self.pool.needs_sound
         return allowed
 
+    def step_state(
+        self, idx: np.ndarray, correct: np.ndarray, post: Posterior, excluded: BoolArray, allowed: BoolArray
+    ) -> StepState:
+        """Candidates and per-competence status after the answers (idx, correct)."""
+        cfg = self.config.selection
+        k = len(self.pool.competences)
+        answered = np.zeros(len(self.pool), dtype=bool)
+        answered[idx] = True
+        candidates = selection.candidate_mask(self.pool, answered, excluded, allowed)
+        answered_per_comp = np.bincount(self.pool.comp[idx], minlength=k)
+        wrong_per_comp = np.bincount(self.pool.comp[idx[~correct]], minlength=k)
+        prior = self.config.prior
+        return StepState(
+            candidates=candidates,
+            open_per_comp=np.bincount(self.pool.comp[candidates], minlength=k) > 0,
+            answered_per_comp=answered_per_comp,
+            status=selection.status(cfg, post, answered_per_comp, wrong_per_comp, prior.mu0, prior.total_sd),
+        )
+
     def select_index(
         self,
         idx: np.ndarray,
+        correct: np.ndarray,
         post: Posterior,
         seed: int,
         excluded: BoolArray,
@@ -105,19 +133,11 @@ class Engine:
     ) -> int | None:
         """Index of the next item, or None when the assessment should stop."""
         cfg = self.config.selection
-        k = len(self.pool.competences)
-        answered = np.zeros(len(self.pool), dtype=bool)
-        answered[idx] = True
-        candidates = selection.candidate_mask(self.pool, answered, excluded, allowed)
-        open_per_comp = np.bincount(self.pool.comp[candidates], minlength=k) > 0
-        if selection.should_stop(cfg, int(idx.size), post, open_per_comp):
+        st = self.step_state(idx, correct, post, excluded, allowed)
+        if selection.should_stop(cfg, int(idx.size), st.status, st.open_per_comp):
             return None
         rng = np.random.default_rng([seed, int(idx.size)])
-        answered_per_comp = np.bincount(self.pool.comp[idx], minlength=k)
-        prior = self.config.prior
-        return selection.select(
-            self.pool, post, candidates, answered_per_comp, cfg, prior.mu0, prior.total_sd, rng
-        )
+        return selection.select(self.pool, post, st.candidates, st.answered_per_comp, st.status, cfg, rng)
 
     def next_item(
         self,
@@ -133,7 +153,7 @@ class Engine:
         known = [self.pool.index[i] for i in excluded_ids if i in self.pool.index]
         excluded[known] = True
         post = self.posterior_of(idx, correct)
-        chosen = self.select_index(idx, post, seed, excluded, self.allowed_mask(accessibility))
+        chosen = self.select_index(idx, correct, post, seed, excluded, self.allowed_mask(accessibility))
         return None if chosen is None else self.pool.ids[chosen]
 
     def result(

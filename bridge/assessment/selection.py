@@ -5,9 +5,13 @@
 2. Coverage first: while some competences have no answer yet, one of them is drawn at random.
 3. Competence choice: the one whose best item would most reduce its posterior variance,
    v^2 I / (1 + v I) (v = posterior variance, I = expected Fisher information of its best item over
-   the posterior). Competences already at the SE target are damped by ``done_factor``; competences that
-   look strong (estimate above the population mean + ``strong_sd`` SDs, SE above target) are boosted by
-   ``strong_boost`` so that the shared prior does not pull strong agents toward the mean.
+   the posterior). Competences already done are damped by ``done_factor``.
+   "Ask more when strong": the shared prior pulls strong agents toward the mean, and their posterior SD
+   can fall below the target after two right answers. A competence is therefore not done while it looks
+   strong (estimate above the population mean + ``strong_sd`` SDs) and its SD is above
+   ``strong_se_target``, or while every answer in it is right and its estimate is above the population
+   mean (its ceiling is not found yet), up to ``ceiling_items`` items. Such competences are boosted by
+   ``strong_boost``.
 4. Randomesque exposure control: uniform choice among the ``top_k`` most informative items.
 Items already answered in this assessment are never chosen; items in ``excluded`` (seen in previous
 assessments) are used only when a competence has nothing else left.
@@ -26,6 +30,8 @@ from bridge.assessment.pool import BoolArray, ItemPool
 @dataclass(frozen=True)
 class SelectionConfig:
     se_target: float = 0.7
+    strong_se_target: float = 0.5
+    ceiling_items: int = 5
     min_length: int = 16
     max_length: int = 48
     top_k: int = 3
@@ -43,13 +49,40 @@ def candidate_mask(pool: ItemPool, answered: BoolArray, excluded: BoolArray, all
     return fresh | (open_items & ~has_fresh[pool.comp])
 
 
-def should_stop(config: SelectionConfig, n_answered: int, post: Posterior, open_per_comp: np.ndarray) -> bool:
+@dataclass(frozen=True)
+class Status:
+    """Per-competence state derived from the posterior and the answers."""
+
+    pending: np.ndarray  # (K,) bool: still needs items
+    strong: np.ndarray  # (K,) bool: looks strong, ask more
+
+
+def status(
+    config: SelectionConfig,
+    post: Posterior,
+    answered_per_comp: np.ndarray,
+    wrong_per_comp: np.ndarray,
+    population_mean: float,
+    population_sd: float,
+) -> Status:
+    high = post.mean > population_mean + config.strong_sd * population_sd
+    strong = high & (post.sd > config.strong_se_target)
+    no_ceiling = (
+        (answered_per_comp > 0)
+        & (wrong_per_comp == 0)
+        & (post.mean > population_mean)
+        & (answered_per_comp < config.ceiling_items)
+    )
+    strong = strong | no_ceiling
+    return Status(pending=(post.sd > config.se_target) | strong, strong=strong)
+
+
+def should_stop(config: SelectionConfig, n_answered: int, state: Status, open_per_comp: np.ndarray) -> bool:
     if n_answered >= config.max_length or not open_per_comp.any():
         return True
     if n_answered < config.min_length:
         return False
-    pending = (post.sd > config.se_target) & open_per_comp
-    return not bool(pending.any())
+    return not bool((state.pending & open_per_comp).any())
 
 
 def select(
@@ -57,9 +90,8 @@ def select(
     post: Posterior,
     candidates: BoolArray,
     answered_per_comp: np.ndarray,
+    state: Status,
     config: SelectionConfig,
-    population_mean: float,
-    population_sd: float,
     rng: np.random.Generator,
 ) -> int | None:
     """Index of the next item among ``candidates``, or None when there is none."""
@@ -74,9 +106,8 @@ def select(
     has_items = np.bincount(cand_comp, minlength=k) > 0
     var = post.sd**2
     score = var**2 * best_info / (1.0 + var * best_info)
-    strong = post.mean > population_mean + config.strong_sd * population_sd
-    score = np.where(strong & (post.sd > config.se_target), score * config.strong_boost, score)
-    score = np.where(post.sd <= config.se_target, score * config.done_factor, score)
+    score = np.where(state.strong, score * config.strong_boost, score)
+    score = np.where(state.pending, score, score * config.done_factor)
     uncovered = has_items & (answered_per_comp == 0)
     if uncovered.any():
         # Coverage phase: competences are exchangeable under the prior, so take them in random order;
