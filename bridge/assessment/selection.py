@@ -29,9 +29,9 @@ from bridge.assessment.pool import BoolArray, ItemPool
 
 @dataclass(frozen=True)
 class SelectionConfig:
-    se_target: float = 0.7
-    strong_se_target: float = 0.5
-    ceiling_items: int = 5
+    se_target: float = 0.72
+    strong_se_target: float = 0.55
+    ceiling_items: int = 4
     min_length: int = 16
     max_length: int = 48
     top_k: int = 3
