@@ -1,0 +1,1 @@
+"""Benchmarks and simulations (CLI reports; run with python -m bench.<name>)."""
