@@ -13,13 +13,17 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from bridge.assessment.cli import items_cli
+from bridge.assessment.store import ensure_default_bank
 from bridge.core.db import get_database
 from bridge.core.settings_access import get_settings
 from bridge.demo import DEMO_SEEDERS
 from config import migrate
+from config.framework import load_framework
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 bridge_cli = AppGroup("bridge", help="pacnum-bridge commands: data, campaigns, agents, admins.")
+bridge_cli.add_command(items_cli)
 
 
 @db_cli.command("upgrade")
@@ -65,11 +69,16 @@ def generate_keys() -> None:
 @bridge_cli.command("setup")
 @click.option("--demo/--no-demo", default=False, help="Also load the demo data (development only).")
 def setup(demo: bool) -> None:
-    """Bring the database to the latest migration and, with --demo, load the demo data."""
+    """Bring the database to the latest migration, import the shipped item bank when none is stored
+    and, with --demo, load the demo data."""
     database = get_database()
     migrate.upgrade(database.url)
     revision = ", ".join(sorted(migrate.current_revisions(database.engine)))
     click.echo(f"Database ready ({database.backend}, revision {revision}).")
+    with database.session_scope() as session:
+        imported = ensure_default_bank(session, load_framework())
+    if imported is not None:
+        click.echo(f"Shipped item bank imported: {imported}.")
     if demo:
         settings = get_settings()
         if settings.is_production:

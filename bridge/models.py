@@ -1,7 +1,13 @@
 """Every mapped model, imported once so that Alembic and the app see the whole schema."""
 
 from bridge.agents.models import Agent
-from bridge.assessment.models import Assessment, AssessmentResponse, CompetenceResult, ScoreOutbox
+from bridge.assessment.models import (
+    Assessment,
+    AssessmentItem,
+    AssessmentResponse,
+    CompetenceResult,
+    ScoreOutbox,
+)
 from bridge.audit.models import AuditEvent
 from bridge.campaigns.models import Campaign, CampaignMember, Directorate
 from bridge.catalog.models import Training, TrainingCompetence
@@ -15,6 +21,7 @@ metadata = Base.metadata
 __all__ = [
     "Agent",
     "Assessment",
+    "AssessmentItem",
     "AssessmentResponse",
     "AuditEvent",
     "Campaign",

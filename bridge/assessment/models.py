@@ -11,6 +11,30 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from config.database import Base, utcnow
 
 
+class AssessmentItem(Base):
+    """An item of the bank, as imported from the bank files (``flask --app wsgi bridge items import``).
+
+    ``data`` holds the item in the bank file schema (bridge.assessment.bank.dump_item); the columns beside
+    it are what queries and the engine need without parsing it.
+    """
+
+    __tablename__ = "assessment_item"
+    __table_args__ = (Index("ix_assessment_item_competence_active", "competence", "active"),)
+
+    id: Mapped[str] = mapped_column(String(50), primary_key=True)
+    competence: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(30))
+    level: Mapped[int] = mapped_column(Integer)
+    a: Mapped[float] = mapped_column(Float)
+    b: Mapped[float] = mapped_column(Float)
+    needs_images: Mapped[bool] = mapped_column(Boolean, default=False)
+    needs_sound: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(300), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Assessment(Base):
     """One sitting of the self-assessment. status: in_progress -> finished (or abandoned)."""
 
