@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Paris"
     demo_platform: bool = True
     dsfr_path: Path = PROJECT_ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist"
+    # What the LMS gradebook receives: "percent" (pix total out of 100) or "average_level" (out of the cap).
+    grade_mode: str = "percent"
     trusted_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     @field_validator("base_url")
@@ -92,6 +94,13 @@ class Settings(BaseSettings):
     def _check_locale(cls, value: str) -> str:
         if value not in ("fr", "en"):
             raise ValueError("must be 'fr' or 'en'")
+        return value
+
+    @field_validator("grade_mode")
+    @classmethod
+    def _check_grade_mode(cls, value: str) -> str:
+        if value not in ("percent", "average_level"):
+            raise ValueError("must be 'percent' or 'average_level'")
         return value
 
     @field_validator("database_url")

@@ -24,9 +24,17 @@ class StaleAnswer(AssessmentError):
 
 
 class InvalidAnswer(AssessmentError):
-    """The submitted answer does not fit the question (unknown option, duplicate, empty)."""
+    """The submitted answer does not fit the question (unknown option, duplicate, empty).
+
+    ``user_message`` is set when the message is written for the agent (a form left incomplete); without
+    it the answer could not come from our page (tampered or outdated) and the page says so generically.
+    """
 
     code = "assessment.invalid_answer"
+
+    def __init__(self, message: str, *, user_message: str | None = None) -> None:
+        super().__init__(message)
+        self.user_message = user_message
 
 
 class NotInProgress(AssessmentError):

@@ -33,7 +33,7 @@ class SelectionConfig:
     strong_se_target: float = 0.55
     ceiling_items: int = 4
     min_length: int = 16
-    max_length: int = 48
+    max_length: int = 40
     top_k: int = 3
     strong_sd: float = 1.0
     strong_boost: float = 3.0
