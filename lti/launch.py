@@ -157,15 +157,17 @@ def validate_launch(session: Session, runtime: LtiRuntime, form: Mapping[str, st
     if platform is None or not platform.active:
         raise refuse("lti.state_unknown")
 
-    jwk = find_key(
-        session,
-        platform,
-        header["kid"],
-        http=runtime.http,
-        timeout=runtime.http_timeout,
-        refetch_interval=runtime.jwks_refetch_interval,
-    )
-    session.commit()  # keep the refreshed JWKS cache whatever happens next
+    try:
+        jwk = find_key(
+            session,
+            platform,
+            header["kid"],
+            http=runtime.http,
+            timeout=runtime.http_timeout,
+            refetch_interval=runtime.jwks_refetch_interval,
+        )
+    finally:
+        session.commit()  # keep the refreshed JWKS cache (and the refetch time) whatever happens next
     payload = _decode(token, jwk, runtime.leeway_seconds)
     _check_audience(payload, platform)
     if payload.get("nonce") != login.nonce:

@@ -27,7 +27,9 @@ class Tool:
     database: Database
 
 
-def serve_tool(settings_factory: Callable[..., Settings], database: Database, **overrides: object) -> LiveServer:
+def serve_tool(
+    settings_factory: Callable[..., Settings], database: Database, **overrides: object
+) -> LiveServer:
     """A tool app on its own port, its BRIDGE_BASE_URL being that port's URL (not started)."""
     server = LiveServer()
     settings = settings_factory(base_url=overrides.pop("base_url", server.url), **overrides)
@@ -47,7 +49,8 @@ def tool(settings_factory: Callable[..., Settings], database: Database) -> Itera
 def register(database: Database, platform: TestPlatform, *, deployments: tuple[str, ...] = ("1",)) -> int:
     with database.session_scope() as session:
         saved, _ = registry.save_platform(
-            session, registry.PlatformInput(**platform.registration(), name="Moodle test", product_family="moodle")
+            session,
+            registry.PlatformInput(**platform.registration(), name="Moodle test", product_family="moodle"),
         )
         for deployment_id in deployments:
             registry.add_deployment(session, saved, deployment_id, active=True)

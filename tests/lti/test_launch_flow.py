@@ -12,7 +12,9 @@ from tests.fakes.lti_platform import TestPlatform
 from tests.lti.conftest import Tool
 
 
-def test_login_redirects_like_moodle_expects(tool: Tool, platform: TestPlatform, http: requests.Session) -> None:
+def test_login_redirects_like_moodle_expects(
+    tool: Tool, platform: TestPlatform, http: requests.Session
+) -> None:
     ticket = platform.start_login(http, "4")
     parts = urlsplit(ticket.location)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == platform.auth_url
@@ -36,7 +38,9 @@ def test_login_redirects_like_moodle_expects(tool: Tool, platform: TestPlatform,
     assert values["login_hint"] == "4"
 
 
-def test_moodle_learner_launch_creates_the_agent(tool: Tool, platform: TestPlatform, http: requests.Session) -> None:
+def test_moodle_learner_launch_creates_the_agent(
+    tool: Tool, platform: TestPlatform, http: requests.Session
+) -> None:
     response = platform.launch(http, "4")
     assert response.status_code == 200, response.text[:800]
     assert urlsplit(response.url).path == "/parcours"
