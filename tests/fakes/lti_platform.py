@@ -67,6 +67,25 @@ def parse_form(html: str) -> tuple[str, dict[str, str]]:
     return parser.action, parser.fields
 
 
+class _DataParser(HTMLParser):
+    def __init__(self, element_id: str) -> None:
+        super().__init__()
+        self.element_id = element_id
+        self.data: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if values.get("id") == self.element_id:
+            self.data = {k.removeprefix("data-"): v for k, v in values.items() if k.startswith("data-")}
+
+
+def data_attributes(html: str, element_id: str) -> dict[str, str]:
+    """The data-* attributes (unescaped) of the element with this id."""
+    parser = _DataParser(element_id)
+    parser.feed(html)
+    return parser.data
+
+
 @dataclass(frozen=True)
 class LoginTicket:
     state: str
@@ -204,7 +223,8 @@ class TestPlatform(PlatformEmulator):
             response = self._course_page(request)
         elif request.path == "/storage-frame":
             response = Response(
-                f'<!doctype html><html><body><script src="{self.auth_root}/storage.js"></script></body></html>',
+                f'<!doctype html><html><body><script src="{self.auth_root}/storage.js"></script>'
+                "</body></html>",
                 mimetype="text/html",
             )
         elif request.path == "/storage.js":
@@ -242,4 +262,12 @@ def decode_json(response: requests.Response) -> Any:
     return json.loads(response.text)
 
 
-__all__ = ["INSTRUCTOR", "MOODLE_AGENT", "REMOVE", "LoginTicket", "TestPlatform", "parse_form"]
+__all__ = [
+    "INSTRUCTOR",
+    "MOODLE_AGENT",
+    "REMOVE",
+    "LoginTicket",
+    "TestPlatform",
+    "data_attributes",
+    "parse_form",
+]
