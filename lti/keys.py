@@ -17,7 +17,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
-from sqlalchemy import or_, select
+from sqlalchemy import Connection, Engine, or_, select
 from sqlalchemy.orm import Session
 
 from config.crypto import SecretBox
@@ -80,6 +80,13 @@ def ensure_active_key(session: Session, box: SecretBox) -> ToolKey:
 def signing_key(session: Session, box: SecretBox) -> SigningKey:
     key = ensure_active_key(session, box)
     return SigningKey(kid=key.kid, private_pem=box.decrypt(key.private_key_encrypted))
+
+
+def committed_signing_key(bind: Engine | Connection, box: SecretBox) -> SigningKey:
+    """The signing key, created and committed in a transaction of its own when missing, so that it is
+    published in the JWKS before the platform receives anything signed with it (jobs, services)."""
+    with Session(bind=bind, expire_on_commit=False) as session, session.begin():
+        return signing_key(session, box)
 
 
 def rotate(

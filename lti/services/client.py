@@ -74,8 +74,13 @@ def service_client(
         http = requests.Session()
         http.headers["User-Agent"] = USER_AGENT
     storage = options.storage or DatabaseLaunchStorage.for_engine(session.get_bind())
+    bind = session.get_bind()
     tokens = AccessTokens(
-        storage, secret_box, lambda: keys.signing_key(session, secret_box), http=http, timeout=options.timeout
+        storage,
+        secret_box,
+        lambda: keys.committed_signing_key(bind, secret_box),
+        http=http,
+        timeout=options.timeout,
     )
     return ServiceClient(endpoints_for(platform), tokens, http=http, timeout=options.timeout)
 
