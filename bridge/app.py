@@ -11,11 +11,14 @@ from flask_babel import get_locale
 from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bridge import cli
+from bridge import cli, lti_handlers
+from bridge.auth import launch_session
 from bridge.core import db, errors, security
 from bridge.core.i18n import babel, select_locale
 from bridge.core.settings_access import EXTENSION_KEY as SETTINGS_KEY
 from bridge.core.views import bp as core_bp
+from bridge.learner.views import bp as learner_bp
+from bridge.staff.views import bp as staff_bp
 from config import migrate
 from config.database import Database
 from config.logging import setup_logging
@@ -58,6 +61,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     security.init_app(app)
 
     app.register_blueprint(core_bp)
+    for agent_bp in (learner_bp, staff_bp):  # agent forms are protected by the launch token instead
+        app.register_blueprint(agent_bp)
+        csrf.exempt(agent_bp)
+    launch_session.init_app(app)
+    lti_handlers.init_app(app, settings, database)
     cli.init_app(app)
 
     @app.context_processor

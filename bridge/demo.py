@@ -11,7 +11,8 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
+from lti.demo.seed import seed_demo_platform
 
 Seeder = Callable[[Session, Settings], str]
 
-DEMO_SEEDERS: list[tuple[str, Seeder]] = []
+DEMO_SEEDERS: list[tuple[str, Seeder]] = [("LTI platform", seed_demo_platform)]

@@ -13,7 +13,15 @@ from bridge.campaigns.models import Campaign, CampaignMember, Directorate
 from bridge.catalog.models import Training, TrainingCompetence
 from bridge.recommendations.models import Recommendation
 from config.database import Base
-from lti.models import Deployment, Platform, ToolKey
+from lti.models import (
+    DemoPlatformKey,
+    Deployment,
+    LaunchState,
+    Platform,
+    StoredValue,
+    ToolKey,
+    UsedNonce,
+)
 from sync.models import LmsConnection, OutboxOperation, SyncRun
 
 metadata = Base.metadata
@@ -27,16 +35,20 @@ __all__ = [
     "Campaign",
     "CampaignMember",
     "CompetenceResult",
+    "DemoPlatformKey",
     "Deployment",
     "Directorate",
+    "LaunchState",
     "LmsConnection",
     "OutboxOperation",
     "Platform",
     "Recommendation",
     "ScoreOutbox",
+    "StoredValue",
     "SyncRun",
     "ToolKey",
     "Training",
     "TrainingCompetence",
+    "UsedNonce",
     "metadata",
 ]

@@ -59,6 +59,14 @@ class Settings(BaseSettings):
     # Cron expressions (Europe/Paris) of the nightly jobs.
     timezone: str = "Europe/Paris"
     demo_platform: bool = True
+    # LTI: clock skew accepted on id_token iat/exp (platform clocks drift), in seconds.
+    lti_leeway_seconds: Annotated[int, Field(ge=0, le=600)] = 60
+    # LTI: minimum delay between two platform JWKS refetches caused by an unknown kid, in seconds.
+    lti_jwks_refetch_seconds: Annotated[int, Field(ge=0, le=3600)] = 10
+    # LTI: timeout of every call to a platform (JWKS, registration, token, AGS, NRPS), in seconds.
+    lti_http_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0
+    # Lifetime of the signed launch token carried in the agent's URLs and forms (refreshed on each page).
+    launch_token_max_age: Annotated[int, Field(ge=300, le=86400)] = 4 * 3600
     dsfr_path: Path = PROJECT_ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist"
     # What the LMS gradebook receives: "percent" (pix total out of 100) or "average_level" (out of the cap).
     grade_mode: str = "percent"

@@ -1,11 +1,11 @@
-"""LTI registrations: platforms (issuer + client_id), their deployments, and the tool's own keys."""
+"""LTI registrations (platforms, deployments), the tool's own keys, and the launch state shared by workers."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from config.database import Base, utcnow
@@ -28,6 +28,8 @@ class Platform(Base):
     # The platform's public keys, cached; refetched when an unknown kid shows up.
     jwks_cache: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     jwks_fetched_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Last refetch caused by an unknown kid (rate-limited so forged kids cannot hammer the platform).
+    jwks_refetched_at: Mapped[datetime | None] = mapped_column(default=None)
     product_family: Mapped[str] = mapped_column(String(100), default="")
     registered_by: Mapped[str] = mapped_column(String(20), default="manual")  # manual | dynamic | demo
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -68,3 +70,65 @@ class ToolKey(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     retired_at: Mapped[datetime | None] = mapped_column(default=None)
     publish_until: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class LaunchState(Base):
+    """An OIDC login in flight: the state and nonce the tool generated, bound to one platform.
+
+    Kept server-side (never only in a cookie) so a launch works when the browser blocks third-party
+    cookies inside the LMS iframe. Used once, expires after a few minutes.
+    """
+
+    __tablename__ = "lti_launch_state"
+    __table_args__ = (Index("ix_lti_launch_state_expires_at", "expires_at"),)
+
+    state: Mapped[str] = mapped_column(String(128), primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"))
+    nonce: Mapped[str] = mapped_column(String(128))
+    target_link_uri: Mapped[str] = mapped_column(String(1000), default="")
+    # Set when the platform offered LTI platform storage (lti_storage_target): the frame name, and the
+    # hash of the secret the browser stored there, checked again after the launch.
+    storage_target: Mapped[str | None] = mapped_column(String(200), default=None)
+    binding_hash: Mapped[str | None] = mapped_column(String(128), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class UsedNonce(Base):
+    """A nonce seen in a valid id_token. The unique constraint makes every nonce single-use."""
+
+    __tablename__ = "lti_used_nonce"
+    __table_args__ = (
+        UniqueConstraint("platform_id", "nonce"),
+        Index("ix_lti_used_nonce_expires_at", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"))
+    nonce: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class StoredValue(Base):
+    """Short-lived shared values (validated launch data, service access tokens), keyed by name.
+
+    The database implementation of lti.storage; Redis replaces this table when configured.
+    """
+
+    __tablename__ = "lti_stored_value"
+    __table_args__ = (Index("ix_lti_stored_value_expires_at", "expires_at"),)
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class DemoPlatformKey(Base):
+    """The signing key of the built-in demo LMS (development only), encrypted at rest."""
+
+    __tablename__ = "lti_demo_platform_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    private_key_encrypted: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

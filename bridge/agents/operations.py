@@ -1,0 +1,91 @@
+"""Agents: creation and update from an LTI launch.
+
+Matching order: the platform's subject (platform + sub); else an agent imported by a campaign before
+their first launch (no sub yet), matched by external id (``lis.person_sourcedid``), then e-mail, then
+username. Values the launch does not carry never erase known ones (directorate and unit in particular).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bridge.agents.models import Agent
+from bridge.core.i18n import normalise_locale
+from config.database import utcnow
+from lti.context import LaunchContext
+
+log = logging.getLogger(__name__)
+
+
+def _find_by_sub(session: Session, platform_id: int, sub: str) -> Agent | None:
+    return session.scalars(select(Agent).where(Agent.platform_id == platform_id, Agent.sub == sub)).first()
+
+
+def _find_imported(session: Session, ctx: LaunchContext) -> Agent | None:
+    """An agent known before their first launch (no sub), on this platform or not tied to one."""
+    unclaimed = select(Agent).where(
+        Agent.sub.is_(None),
+        Agent.erased_at.is_(None),
+        (Agent.platform_id == ctx.platform_id) | Agent.platform_id.is_(None),
+    )
+    candidates = (
+        (Agent.external_id, ctx.person_sourcedid),
+        (func.lower(Agent.email), ctx.email.lower()),
+        (Agent.username, ctx.username),
+    )
+    for column, value in candidates:
+        if value:
+            found = list(session.scalars(unclaimed.where(column == value).limit(2)))
+            if len(found) == 1:
+                return found[0]
+    return None
+
+
+def _fill(agent: Agent, ctx: LaunchContext) -> None:
+    agent.platform_id = ctx.platform_id
+    agent.sub = ctx.sub
+    for attribute, value in (
+        ("username", ctx.username),
+        ("email", ctx.email),
+        ("given_name", ctx.given_name),
+        ("family_name", ctx.family_name),
+        ("display_name", ctx.name or f"{ctx.given_name} {ctx.family_name}".strip()),
+        ("directorate", ctx.custom.get("directorate", "").strip()[:50]),
+        ("unit", ctx.custom.get("unit", "").strip()[:200]),
+    ):
+        if value:
+            setattr(agent, attribute, value)
+    if ctx.person_sourcedid and not agent.external_id:
+        agent.external_id = ctx.person_sourcedid[:100]
+    if ctx.product_family.lower() == "moodle" and ctx.sub.isdigit():
+        agent.lms_user_id = int(ctx.sub)
+    agent.locale = normalise_locale(ctx.locale) or agent.locale
+    agent.last_launch_at = utcnow()
+
+
+def upsert_from_launch(session: Session, ctx: LaunchContext) -> Agent:
+    """The agent of this launch, created or updated (flushed; the caller commits)."""
+    agent = _find_by_sub(session, ctx.platform_id, ctx.sub) or _find_imported(session, ctx)
+    if agent is not None:
+        _fill(agent, ctx)
+        session.flush()
+        return agent
+    agent = Agent(platform_id=ctx.platform_id, sub=ctx.sub)
+    _fill(agent, ctx)
+    try:
+        with session.begin_nested():
+            session.add(agent)
+    except IntegrityError:
+        # The same person launched twice at once: the other request created the row first.
+        existing = _find_by_sub(session, ctx.platform_id, ctx.sub)
+        if existing is None:
+            raise
+        _fill(existing, ctx)
+        session.flush()
+        return existing
+    log.info("agent %s created from a launch on platform %s", agent.id, ctx.platform_id)
+    return agent

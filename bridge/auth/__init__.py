@@ -1,0 +1,1 @@
+"""Authentication of agents (signed launch tokens) and of administrators."""

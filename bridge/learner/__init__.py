@@ -1,0 +1,1 @@
+"""The agent's pages after a launch: the self-assessment path."""

@@ -1,0 +1,1 @@
+"""Pages for instructors and administrators launching the tool from their LMS."""

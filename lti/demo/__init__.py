@@ -1,0 +1,1 @@
+"""The demo LMS (development only) and the platform emulator it shares with the test platform."""

@@ -1,0 +1,1 @@
+"""Clients of the LTI Advantage services (access tokens, AGS, NRPS)."""

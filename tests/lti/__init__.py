@@ -1,0 +1,1 @@
+"""Tests of the LTI adapter (lti/) and of the bridge pages a launch leads to."""
