@@ -12,6 +12,9 @@ from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bridge import cli, lti_handlers
+from bridge.assessment.runtime import AssessmentRuntime
+from bridge.assessment.views import RUNTIME_KEY
+from bridge.assessment.views import bp as assessment_bp
 from bridge.auth import launch_session
 from bridge.core import db, errors, security
 from bridge.core.i18n import babel, select_locale
@@ -61,7 +64,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     security.init_app(app)
 
     app.register_blueprint(core_bp)
-    for agent_bp in (learner_bp, staff_bp):  # agent forms are protected by the launch token instead
+    app.extensions[RUNTIME_KEY] = AssessmentRuntime()
+    for agent_bp in (
+        learner_bp,
+        staff_bp,
+        assessment_bp,
+    ):  # agent forms are protected by the launch token instead
         app.register_blueprint(agent_bp)
         csrf.exempt(agent_bp)
     launch_session.init_app(app)

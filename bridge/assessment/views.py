@@ -12,12 +12,14 @@ import time
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from bridge.assessment import gradebook
 from bridge.assessment import operations as ops
 from bridge.assessment.errors import InvalidAnswer, NotInProgress, RetakeTooSoon, StaleAnswer
 from bridge.assessment.forms import read_response
-from bridge.assessment.models import Assessment
+from bridge.assessment.models import Assessment, ScoreOutbox
 from bridge.assessment.presenters import localised, results_view
 from bridge.assessment.runtime import AssessmentRuntime
 from bridge.auth.launch_session import agent_url, require_agent
@@ -25,12 +27,15 @@ from bridge.campaigns.models import Campaign
 from bridge.core.db import get_session
 from bridge.core.errors import UserFacingError
 from bridge.core.settings_access import get_settings
+from lti.current import get_runtime as get_lti_runtime
+from lti.services.client import ServiceOptions
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("assessment", __name__, url_prefix="/parcours")
 
 RUNTIME_KEY = "bridge.assessment_runtime"
+GRADE_TIMEOUT_SECONDS = 5.0
 
 
 def get_runtime() -> AssessmentRuntime:
@@ -53,7 +58,11 @@ def _launch_info() -> ops.LaunchInfo:
 
 
 def _campaign_id() -> int | None:
-    return getattr(g.launch, "campaign_id", None)
+    """The campaign the launch belongs to (the activity's ``campaign`` custom parameter)."""
+    code = g.launch.campaign
+    if not code:
+        return None
+    return get_session().scalar(select(Campaign.id).where(Campaign.code == code, Campaign.active.is_(True)))
 
 
 def _own_assessment(assessment_id: int) -> Assessment:
@@ -157,6 +166,7 @@ def question() -> WerkzeugResponse | tuple[str, int] | str:
         else:
             session.commit()
             if outcome.finished:
+                _deliver_grade_now(assessment.id)
                 return redirect(
                     agent_url("assessment.results", assessment_id=assessment.id, fin="1"), code=303
                 )
@@ -177,6 +187,25 @@ def question() -> WerkzeugResponse | tuple[str, int] | str:
         form=request.form if error else None,
     )
     return (page, 422) if error else page
+
+
+def _deliver_grade_now(assessment_id: int) -> None:
+    """Try the gradebook once now; whatever happens the agent goes on to the results (the row stays
+    queued for the sync jobs when the LMS cannot take it)."""
+    session = get_session()
+    row = session.scalar(
+        select(ScoreOutbox).where(ScoreOutbox.assessment_id == assessment_id, ScoreOutbox.status == "pending")
+    )
+    if row is None:
+        return
+    lti = get_lti_runtime()
+    options = ServiceOptions(storage=lti.storage, http=lti.http, timeout=GRADE_TIMEOUT_SECONDS)
+    try:
+        gradebook.deliver(session, lti.secret_box, row, options=options)
+        session.commit()
+    except Exception:  # a resilience boundary: the grade must never block the agent
+        session.rollback()
+        log.exception("grade of assessment %s left in the queue after an unexpected error", assessment_id)
 
 
 def _seconds_spent() -> int | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from bridge.agents.models import Agent
+from bridge.assessment import operations as assessment_ops
 from bridge.auth.launch_session import current_launch, require_agent, session_expired
 from bridge.core.db import get_session
 
@@ -21,4 +22,12 @@ def current_agent() -> Agent:
 @bp.get("/parcours")
 @require_agent
 def home() -> str:
-    return render_template("learner/home.html", agent=current_agent(), launch=current_launch())
+    agent = current_agent()
+    session = get_session()
+    return render_template(
+        "learner/home.html",
+        agent=agent,
+        launch=current_launch(),
+        current=assessment_ops.in_progress(session, agent.id),
+        latest=assessment_ops.latest_finished(session, agent.id),
+    )

@@ -11,6 +11,7 @@ from bridge.agents.models import Agent
 from bridge.assessment.runtime import AssessmentRuntime
 from bridge.assessment.store import DEFAULT_BANK_DIR, import_directory
 from config.framework import load_framework
+from tests.lti.conftest import http, platform, tool  # noqa: F401 - the LTI fixtures, shared
 
 
 @pytest.fixture(scope="session")
