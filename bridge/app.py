@@ -24,8 +24,9 @@ from bridge.learner.views import bp as learner_bp
 from bridge.staff.views import bp as staff_bp
 from config import migrate
 from config.database import Database
+from config.framework import FrameworkError, load_framework
 from config.logging import setup_logging
-from config.settings import PROJECT_ROOT, Settings, load_settings
+from config.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     security.init_app(app)
 
     app.register_blueprint(core_bp)
-    app.extensions[RUNTIME_KEY] = AssessmentRuntime()
+    try:
+        framework = load_framework(settings.framework_path)
+    except FrameworkError as exc:
+        raise SettingsError(f"BRIDGE_FRAMEWORK_PATH: {exc}") from None
+    app.extensions[RUNTIME_KEY] = AssessmentRuntime(framework=framework)
     for agent_bp in (
         learner_bp,
         staff_bp,

@@ -10,7 +10,7 @@ import base64
 import secrets
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from bridge.assessment.cli import items_cli
@@ -19,7 +19,6 @@ from bridge.core.db import get_database
 from bridge.core.settings_access import get_settings
 from bridge.demo import DEMO_SEEDERS
 from config import migrate
-from config.framework import load_framework
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 bridge_cli = AppGroup("bridge", help="pacnum-bridge commands: data, campaigns, agents, admins.")
@@ -76,7 +75,7 @@ def setup(demo: bool) -> None:
     revision = ", ".join(sorted(migrate.current_revisions(database.engine)))
     click.echo(f"Database ready ({database.backend}, revision {revision}).")
     with database.session_scope() as session:
-        imported = ensure_default_bank(session, load_framework())
+        imported = ensure_default_bank(session, current_app.extensions["bridge.assessment_runtime"].framework)
     if imported is not None:
         click.echo(f"Shipped item bank imported: {imported}.")
     if demo:

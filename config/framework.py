@@ -236,8 +236,13 @@ def parse_framework(raw: Any, source: str = "<framework>") -> Framework:
 def load_framework(path: str | Path | None = None) -> Framework:
     """Load and validate the framework file (the shipped one by default)."""
     file = Path(path) if path is not None else DEFAULT_PATH
-    with file.open(encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+    try:
+        with file.open(encoding="utf-8") as handle:
+            raw = yaml.safe_load(handle)
+    except OSError as exc:
+        raise FrameworkError(f"{file}: cannot read the framework file ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise FrameworkError(f"{file}: not valid YAML ({exc})") from exc
     framework = parse_framework(raw, str(file))
     logger.debug("Loaded framework %s: %d competences", file, len(framework.competences))
     return framework

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     # Lifetime of the signed launch token carried in the agent's URLs and forms (refreshed on each page).
     launch_token_max_age: Annotated[int, Field(ge=300, le=86400)] = 4 * 3600
     dsfr_path: Path = PROJECT_ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist"
+    # A ministry's own competence framework (YAML, same schema as config/data/framework.yaml).
+    framework_path: Path | None = None
     # What the LMS gradebook receives: "percent" (pix total out of 100) or "average_level" (out of the cap).
     grade_mode: str = "percent"
     trusted_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -5,12 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from bridge.assessment.bank import check_bank
 from bridge.assessment.store import DEFAULT_BANK_DIR, export_directory, import_directory
 from bridge.core.db import get_database
-from config.framework import load_framework
+from config.framework import Framework
+
+
+def _framework() -> Framework:
+    """The framework the app runs with (BRIDGE_FRAMEWORK_PATH or the shipped one)."""
+    framework: Framework = current_app.extensions["bridge.assessment_runtime"].framework
+    return framework
+
 
 items_cli = AppGroup("items", help="The assessment item bank: check, import, export.")
 
@@ -21,7 +29,7 @@ _DIR = click.Path(path_type=Path, file_okay=False)
 @click.argument("directory", type=_DIR, default=DEFAULT_BANK_DIR)
 def check(directory: Path) -> None:
     """Validate the bank files in DIRECTORY (default: the shipped bank)."""
-    errors = check_bank(directory, load_framework())
+    errors = check_bank(directory, _framework())
     if errors:
         for error in errors:
             click.echo(str(error), err=True)
@@ -34,7 +42,7 @@ def check(directory: Path) -> None:
 @click.option("--deactivate-missing", is_flag=True, help="Deactivate stored items absent from DIRECTORY.")
 def import_(directory: Path, deactivate_missing: bool) -> None:
     """Import (add or update) the bank files of DIRECTORY. Nothing is written if any file is invalid."""
-    framework = load_framework()
+    framework = _framework()
     errors = check_bank(directory, framework)
     if errors:
         for error in errors:
