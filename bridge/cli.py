@@ -13,6 +13,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from bridge.catalog.cli import catalog_cli
 from bridge.core.db import get_database
 from bridge.core.settings_access import get_settings
 from bridge.demo import DEMO_SEEDERS
@@ -81,5 +82,6 @@ def setup(demo: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    bridge_cli.add_command(catalog_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(bridge_cli)
