@@ -24,4 +24,7 @@ def touch(session: Session, recommendation: Recommendation, step: str, at: datet
     stmt = update(CampaignMember).where(CampaignMember.agent_id == recommendation.agent_id, column.is_(None))
     if recommendation.campaign_id is not None:
         stmt = stmt.where(CampaignMember.campaign_id == recommendation.campaign_id)
-    session.execute(stmt.values({step: at}).execution_options(synchronize_session="fetch"))
+    session.execute(stmt.values({step: at}).execution_options(synchronize_session=False))
+    for member in list(session.identity_map.values()):
+        if isinstance(member, CampaignMember) and member.agent_id == recommendation.agent_id:
+            session.expire(member, [step])
