@@ -1,7 +1,8 @@
 """Check that the Moodle courses named by catalogue entries exist, through the sync client.
 
 Courses named by id are looked up in one ``core_course_get_courses_by_field`` call per connection
-(field ``ids``); courses named only by shortname one call each (field ``shortname``). A course found by
+(field ``ids``; one call per id when one of them is missing); courses named only by shortname one call
+each (field ``shortname``). A course found by
 shortname completes the entry's missing course id; an entry without a connection gets the only active
 one.
 """
@@ -21,7 +22,7 @@ from bridge.catalog.schema import ONLINE_MODALITIES, FieldError
 from config.crypto import SecretBox
 from sync.models import LmsConnection
 from sync.moodle.client import MoodleClient
-from sync.moodle.errors import MoodleError
+from sync.moodle.errors import MoodleError, MoodleItemError
 from sync.moodle.models import Course
 
 log = logging.getLogger(__name__)
@@ -102,9 +103,22 @@ def _prefetch(
             and (e.data.lms_connection_id or (default.id if default else None)) == connection.id
         }
     )
-    by_id = {c.id: c for c in client.get_courses_by_field("ids", ",".join(map(str, ids)))} if ids else {}
     log.info("checked %d course ids on LMS connection %d", len(ids), connection.id)
-    return _Lookup(client, by_id, {})
+    return _Lookup(client, _courses_by_id(client, ids), {})
+
+
+def _courses_by_id(client: MoodleClient, ids: list[int]) -> dict[int, Course]:
+    """One ``ids`` call; Moodle fails that whole call when one id does not exist (no errorcode, see
+    moodle-ws.md), so then each id is looked up on its own (``id`` answers an empty list when missing)."""
+    if not ids:
+        return {}
+    try:
+        return {c.id: c for c in client.get_courses_by_field("ids", ",".join(map(str, ids)))}
+    except MoodleItemError:
+        found: dict[int, Course] = {}
+        for course_id in ids:
+            found.update((c.id, c) for c in client.get_courses_by_field("id", course_id))
+        return found
 
 
 def _check_entry(entry: ParsedEntry, connection_id: int, lookup: _Lookup) -> None:
