@@ -55,15 +55,23 @@ class ImportReport:
     def summary(self) -> str:
         if self.errors:
             return str(_("%(count)d erreur(s) : rien n'a été importé.", count=len(self.errors)))
-        verb = _("seraient") if self.dry_run else _("sont")
+        counts = {
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+        }
+        if self.dry_run:
+            return str(
+                _(
+                    "Vérification seule : %(created)d formation(s) à créer, %(updated)d à mettre à jour, "
+                    "%(unchanged)d inchangée(s). Rien n'est enregistré.",
+                    **counts,
+                )
+            )
         return str(
             _(
-                "%(created)d formation(s) créée(s), %(updated)d mise(s) à jour, %(unchanged)d inchangée(s) "
-                "(%(verb)s enregistrées).",
-                created=len(self.created),
-                updated=len(self.updated),
-                unchanged=len(self.unchanged),
-                verb=verb,
+                "%(created)d formation(s) créée(s), %(updated)d mise(s) à jour, %(unchanged)d inchangée(s).",
+                **counts,
             )
         )
 

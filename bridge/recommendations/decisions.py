@@ -169,7 +169,7 @@ def _check_cancellable(session: Session, rec: Recommendation, training: Training
         raise DecisionError(
             409,
             "already_enrolled",
-            _("Vous êtes déjà inscrit à ce cours ; pour en sortir, contactez son responsable."),
+            _("Votre inscription à ce cours est faite ; pour en sortir, contactez son responsable."),
         )
     if rec.status == "enrolled" and training.starts_at is not None and training.starts_at <= now:
         raise DecisionError(

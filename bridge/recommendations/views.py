@@ -49,7 +49,7 @@ def status_label(item: AgentRecommendation) -> str:
         "accepted": _("Acceptée, inscription à venir"),
         "enrolment_pending": _("Inscription en cours"),
         "waitlisted": _("Liste d'attente, position %(position)s", position=rec.waitlist_position or "?"),
-        "enrolled": _("Inscrit"),
+        "enrolled": _("Inscription confirmée"),
         "completed": _("Terminée"),
         "declined": _("Refusée"),
         "not_relevant": _("Pas pour moi"),

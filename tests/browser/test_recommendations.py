@@ -66,7 +66,7 @@ def test_accept_with_the_keyboard_and_with_a_click(
     with page.expect_navigation():
         page.keyboard.press("Enter")
     status = page.get_by_role("status")
-    assert "vous êtes inscrit à « Les bons réflexes de sécurité »" in status.inner_text()
+    assert "votre inscription à « Les bons réflexes de sécurité » est demandée" in status.inner_text()
     db_session.expire_all()
     assert _status(db_session, "SECU-1") == "accepted"  # no LMS connection yet: it waits for one
 
@@ -75,7 +75,7 @@ def test_accept_with_the_keyboard_and_with_a_click(
         page.get_by_role("button", name="Je m'inscris : Données personnelles à Lyon").click()
     assert "« Données personnelles à Lyon »" in page.get_by_role("status").inner_text()
     card = page.locator("#recommandation-" + page.url.split("#recommandation-")[1])
-    assert "Inscrit" in card.inner_text()
+    assert "Inscription confirmée" in card.inner_text()
     assert card.get_by_role(
         "button", name="Annuler mon inscription : Données personnelles à Lyon"
     ).is_visible()

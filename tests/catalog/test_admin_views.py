@@ -68,7 +68,7 @@ def test_list_and_filters(admin: FlaskClient, db_session: Session) -> None:
     domain.training(db_session, "OLD", {"4.1": (0, 2, 3)}, title="Ancienne formation", active=False)
     db_session.commit()
     html = admin.get("/admin/catalogue/").get_data(as_text=True)
-    assert "<caption>3 formations</caption>" in html
+    assert "<caption>Formations : 3</caption>" in html
     assert 'scope="col"' in html
     filtered = admin.get("/admin/catalogue/?competence=4.1&active=1").get_data(as_text=True)
     assert "Sécurité en ligne" in filtered

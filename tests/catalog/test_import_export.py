@@ -93,7 +93,7 @@ def test_dry_run_then_import_then_unchanged(
 
     code, output = _import(runner, path, "--dry-run")
     assert code == 0, output
-    assert "[dry run] 2 formation(s) créée(s)" in output
+    assert "[dry run] Vérification seule : 2 formation(s) à créer" in output
     assert _count(db_session) == 0
 
     code, output = _import(runner, path)

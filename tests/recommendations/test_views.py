@@ -74,7 +74,7 @@ def test_page_lists_proposals_with_reasons_and_accessible_actions(
     assert "Proposée" in html
     # Each button's accessible name carries the training title.
     assert 'Je m\'inscris<span class="fr-sr-only"> : Les bons réflexes de sécurité</span>' in html
-    assert "1 place disponible" in html
+    assert "Places disponibles : 1" in html
 
 
 def test_page_in_english_renders_the_reason_from_its_data(
@@ -103,7 +103,7 @@ def test_accept_online_then_again_queues_one_enrolment(
     )
     assert len(db_session.scalars(select(OutboxOperation)).all()) == 1
     html = client.get(first.headers["Location"], headers=headers).get_data(as_text=True)
-    assert "C'est noté : vous êtes inscrit à « Les bons réflexes de sécurité »." in html
+    assert "C'est noté : votre inscription à « Les bons réflexes de sécurité » est demandée." in html
     assert "Inscription en cours" in html
 
 
