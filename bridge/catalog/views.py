@@ -167,7 +167,7 @@ def import_file() -> str | BaseResponse:
         session.rollback()
         if report is not None:
             problems.extend(str(problem) for problem in report.errors)
-    status = 422 if problems else 200
+    status = 422 if problems or (request.method == "POST" and form.errors) else 200
     return render_template("catalog/admin_import.html", form=form, problems=problems, report=report), status  # type: ignore[return-value]
 
 

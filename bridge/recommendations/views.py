@@ -81,7 +81,13 @@ def create_blueprint(access: AgentAccess) -> Blueprint:
     @access.require_agent
     def index() -> str:
         session = get_session()
-        agent = session.get_one(Agent, g.launch.agent_id)
+        agent = session.get(Agent, g.launch.agent_id)
+        if agent is None or agent.erased_at is not None:
+            raise UserFacingError(
+                404,
+                "agent_not_found",
+                _("Votre compte n'est plus connu : relancez PACNum depuis la plateforme."),
+            )
         items = list_for_agent(session, agent.id)
         course_urls = {}
         for item in items:

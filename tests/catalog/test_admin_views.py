@@ -174,7 +174,7 @@ def test_import_shows_errors_by_line_then_imports(admin: FlaskClient, db_session
         data={"csrf_token": token, "file": (io.BytesIO(b"x"), "catalogue.xlsx")},
         content_type="multipart/form-data",
     )
-    assert wrong_type.status_code == 200
+    assert wrong_type.status_code == 422
     assert "Un fichier .csv, .yaml ou .yml" in wrong_type.get_data(as_text=True)
 
 

@@ -151,6 +151,8 @@ def test_full_session_waitlists_and_not_relevant_keeps_the_comment(
 def test_refusals_are_clear_pages(client: FlaskClient, seeded: dict[str, int]) -> None:
     token = _csrf(_get(client, seeded["agent"]))
     assert client.get("/parcours/recommandations").status_code == 401
+    gone = client.get("/parcours/recommandations", headers={agent_access.HEADER: "999999"})
+    assert gone.status_code == 404
     intruder = client.post(
         f"/parcours/recommandations/{seeded['online']}/accepter",
         data={"csrf_token": token},
