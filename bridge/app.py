@@ -12,6 +12,7 @@ from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bridge import cli
+from bridge.catalog.views import bp as catalog_admin_bp
 from bridge.core import db, errors, security
 from bridge.core.i18n import babel, select_locale
 from bridge.core.settings_access import EXTENSION_KEY as SETTINGS_KEY
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     security.init_app(app)
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(catalog_admin_bp)
     cli.init_app(app)
 
     @app.context_processor

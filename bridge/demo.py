@@ -10,8 +10,11 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from bridge.catalog.demo import seed_catalogue
 from config.settings import Settings
 
 Seeder = Callable[[Session, Settings], str]
 
-DEMO_SEEDERS: list[tuple[str, Seeder]] = []
+DEMO_SEEDERS: list[tuple[str, Seeder]] = [
+    ("catalogue", seed_catalogue),
+]
