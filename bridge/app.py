@@ -12,15 +12,20 @@ from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bridge import cli, lti_handlers
+from bridge.assessment import events as assessment_events
 from bridge.assessment.runtime import AssessmentRuntime
 from bridge.assessment.views import RUNTIME_KEY
 from bridge.assessment.views import bp as assessment_bp
 from bridge.auth import launch_session
+from bridge.catalog.views import bp as catalog_admin_bp
 from bridge.core import db, errors, security
 from bridge.core.i18n import babel, select_locale
 from bridge.core.settings_access import EXTENSION_KEY as SETTINGS_KEY
 from bridge.core.views import bp as core_bp
 from bridge.learner.views import bp as learner_bp
+from bridge.recommendations.hooks import on_assessment_finished
+from bridge.recommendations.views import AgentAccess
+from bridge.recommendations.views import create_blueprint as create_recommendations_blueprint
 from bridge.staff.views import bp as staff_bp
 from config import migrate
 from config.database import Database
@@ -70,6 +75,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     except FrameworkError as exc:
         raise SettingsError(f"BRIDGE_FRAMEWORK_PATH: {exc}") from None
     app.extensions[RUNTIME_KEY] = AssessmentRuntime(framework=framework)
+    assessment_events.on_finished(on_assessment_finished)
     for agent_bp in (
         learner_bp,
         staff_bp,
@@ -79,6 +85,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         csrf.exempt(agent_bp)
     launch_session.init_app(app)
     lti_handlers.init_app(app, settings, database)
+    recommendations_bp = create_recommendations_blueprint(
+        AgentAccess(launch_session.require_agent, launch_session.agent_url, launch_session.agent_token_field)
+    )
+    app.register_blueprint(recommendations_bp)
+    csrf.exempt(recommendations_bp)
+    app.register_blueprint(catalog_admin_bp)
     cli.init_app(app)
 
     @app.context_processor

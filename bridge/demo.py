@@ -10,9 +10,13 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from bridge.catalog.demo import seed_catalogue
 from config.settings import Settings
 from lti.demo.seed import seed_demo_platform
 
 Seeder = Callable[[Session, Settings], str]
 
-DEMO_SEEDERS: list[tuple[str, Seeder]] = [("LTI platform", seed_demo_platform)]
+DEMO_SEEDERS: list[tuple[str, Seeder]] = [
+    ("LTI platform", seed_demo_platform),
+    ("catalogue", seed_catalogue),
+]

@@ -39,14 +39,18 @@ def missing() -> list[str]:
 
 
 def apply(path: Path) -> int:
-    translations: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    # Plural messages: the key is the singular French message, the value a list of English forms.
+    translations: dict[str, str | list[str]] = json.loads(path.read_text(encoding="utf-8"))
     po_path = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
     with po_path.open("rb") as handle:
         catalog = read_po(handle)
     filled = 0
     for message in catalog:
-        if message.id and not message.string and message.id in translations:
-            message.string = translations[str(message.id)]
+        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        missing_text = not message.string or (isinstance(message.string, tuple) and not all(message.string))
+        if key and missing_text and key in translations:
+            value = translations[key]
+            message.string = tuple(value) if isinstance(message.id, tuple) else value
             filled += 1
     with po_path.open("wb") as handle:
         write_po(handle, catalog, width=110)

@@ -27,6 +27,8 @@ from bridge.campaigns.models import Campaign
 from bridge.core.db import get_session
 from bridge.core.errors import UserFacingError
 from bridge.core.settings_access import get_settings
+from bridge.recommendations.operations import list_for_agent
+from bridge.recommendations.views import reason_text
 from lti.current import get_runtime as get_lti_runtime
 from lti.services.client import ServiceOptions
 
@@ -235,8 +237,16 @@ def results(assessment_id: int) -> str:
         cap,
         campaign.target_profile if campaign else {},
     )
+    proposals = [
+        item
+        for item in list_for_agent(session, g.launch.agent_id)
+        if item.recommendation.status == "proposed"
+    ]
     return render_template(
         "assessment/results.html",
+        proposals=proposals[:3],
+        proposal_count=len(proposals),
+        reason_text=reason_text,
         assessment=assessment,
         view=view,
         campaign=campaign,

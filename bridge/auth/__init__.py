@@ -1,1 +1,1 @@
-"""Authentication of agents (signed launch tokens) and of administrators."""
+"""Who is calling: agents launched from the LMS (signed launch tokens) and administrators."""

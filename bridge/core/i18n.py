@@ -6,7 +6,7 @@ LMS sent in the launch, the browser's Accept-Language, then the configured defau
 
 from __future__ import annotations
 
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import Babel
 
 SUPPORTED_LOCALES = ("fr", "en")
@@ -15,6 +15,8 @@ babel = Babel()
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands and jobs: messages in the configured default locale
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     asked = request.args.get("lang", "")
     if asked in SUPPORTED_LOCALES:
         session["lang"] = asked

@@ -2,6 +2,7 @@
 
 status: proposed -> accepted | declined | not_relevant
         accepted -> enrolment_pending (online: queued in the LMS outbox) -> enrolled -> completed
+        enrolment_pending -> accepted (with enrolment_error) when the LMS refused it
         accepted (in person) -> enrolled (seat taken) | waitlisted -> enrolled -> completed
 """
 
@@ -50,3 +51,5 @@ class Recommendation(Base):
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
     # In-person waiting list position (None when not waitlisted).
     waitlist_position: Mapped[int | None] = mapped_column(default=None)
+    # Why the LMS refused the enrolment (set by mark_enrolment_failed, cleared when a retry is queued).
+    enrolment_error: Mapped[str | None] = mapped_column(Text, default=None)

@@ -14,6 +14,9 @@ from bridge.assessment.bank_model import Item, ItemKind, ShortAnswerKey
 from bridge.assessment.models import Assessment, AssessmentResponse, ScoreOutbox
 from bridge.assessment.runtime import AssessmentRuntime
 from bridge.assessment.store import DEFAULT_BANK_DIR, import_directory
+from bridge.catalog.demo import seed_catalogue
+from bridge.catalog.models import Training
+from bridge.recommendations.models import Recommendation
 from config.framework import load_framework
 from tests.fakes.lti_platform import TestPlatform
 from tests.lti.conftest import Tool
@@ -200,3 +203,21 @@ def test_gradebook_down_keeps_the_grade_queued(
         assert row.attempts == 1
         assert row.next_attempt_at > row.created_at
         assert row.last_error
+
+
+def test_results_lead_to_recommended_trainings(
+    tool: Tool, platform: TestPlatform, http: requests.Session
+) -> None:
+    with tool.database.session_scope() as session:
+        seed_catalogue(session, tool.settings)
+    token = token_of(platform.launch(http, "4"))
+    start(tool, http, token)
+    results = answer_all(tool, http, token, right=False)
+    assert "formations choisies pour vous" in results.text
+    page = http.get(f"{tool.url}/parcours/recommandations", params={"t": token}, timeout=10)
+    assert page.status_code == 200
+    with tool.database.session_scope() as session:
+        proposed = session.scalars(select(Recommendation).where(Recommendation.status == "proposed")).all()
+        titles = [session.get(Training, r.training_id).title for r in proposed]  # type: ignore[union-attr]
+    assert 1 <= len(titles) <= 5
+    assert all(title in page.text for title in titles)
