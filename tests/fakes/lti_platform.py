@@ -53,15 +53,28 @@ class _FormParser(HTMLParser):
         self.action = ""
         self.fields: dict[str, str] = {}
 
+    forms = 0
+    inside = False
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k: v or "" for k, v in attrs}
-        if tag == "form" and not self.action:
-            self.action = values.get("action", "")
-        if tag == "input" and values.get("name"):
+        if tag == "form":
+            self.forms += 1
+            self.inside = self.forms == 1
+            if self.inside:
+                self.action = values.get("action", "")
+        if tag == "input" and self.inside and values.get("name"):
+            if values.get("type") == "radio" and "checked" not in values and values["name"] in self.fields:
+                return
             self.fields[values["name"]] = values.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
 
 
 def parse_form(html: str) -> tuple[str, dict[str, str]]:
+    """The action and the fields of the first form of the page (checked radio buttons only)."""
     parser = _FormParser()
     parser.feed(html)
     return parser.action, parser.fields
