@@ -244,6 +244,10 @@ class TestPlatform(PlatformEmulator):
             response = Response(STORAGE_FRAME_JS, mimetype="text/javascript")
         elif request.path == "/launch":
             response = self._launch_page(request)
+        elif request.path == "/probe-cookie":
+            # A cookie that only third-party cookies allow inside a cross-site iframe (not partitioned).
+            response = Response('<p id="probe">set</p>', mimetype="text/html")
+            response.headers.add("Set-Cookie", "probe_third_party=1; Path=/; SameSite=None; Secure")
         else:
             response = self.handle(request)
         return response(environ, start_response)
