@@ -6,6 +6,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from config.database import Database
+from config.settings import PROJECT_ROOT
+from lti.errors import all_codes
 from lti.models import Deployment, Platform
 
 MOODLE = "https://moodle.example.gouv.fr"
@@ -82,3 +84,9 @@ def test_urls_and_listings(app: Flask) -> None:
         f"{MOODLE}  client=cH8DYLoAXmmdZq1  manual  active" in runner.invoke(args=["lti", "platforms"]).output
     )
     assert "deployment=1  active" in runner.invoke(args=["lti", "deployments"]).output
+
+
+def test_every_error_code_is_documented() -> None:
+    text = (PROJECT_ROOT / "docs" / "lti.md").read_text(encoding="utf-8")
+    missing = [code for code in all_codes() if f"`{code}`" not in text]
+    assert missing == []

@@ -30,6 +30,7 @@ def test_demo_lms_does_not_exist_in_production(
     )
     client = create_app(settings, database=database).test_client()
     assert client.get(path).status_code == 404
+    assert "/demo-lms/" not in client.get("/").get_data(as_text=True)
 
 
 def test_demo_lms_can_be_switched_off_in_development(
@@ -54,6 +55,7 @@ def test_demo_seeder_is_idempotent(settings_factory: Callable[..., Settings], da
 
 def test_demo_launch_and_gradebook(settings_factory: Callable[..., Settings], database: Database) -> None:
     with serve_tool(settings_factory, database, env="development") as server, requests.Session() as http:
+        assert "/demo-lms/" in http.get(server.url + "/", timeout=10).text  # offered on the home page
         page = http.get(server.url + "/demo-lms/", timeout=10)
         assert page.status_code == 200
         for name in ("Camille Martin", "Karim Benali", "Sophie Leroy", "Admin PACNum"):
