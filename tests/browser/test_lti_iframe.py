@@ -28,18 +28,15 @@ BLOCK_THIRD_PARTY_COOKIES = "--test-third-party-cookie-phaseout"
 
 
 @pytest.fixture(scope="module")
-def blocking_browser() -> Iterator[Any]:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.skip("Chromium is not installed (sudo apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=path, headless=True, args=[*CHROMIUM_FLAGS, BLOCK_THIRD_PARTY_COOKIES]
-        )
-        yield browser
-        browser.close()
+def blocking_browser(browser: Any) -> Iterator[Any]:
+    """A second Chromium from the same Playwright driver, with third-party cookies blocked."""
+    blocking = browser.browser_type.launch(
+        executable_path=shutil.which("chromium") or shutil.which("chromium-browser"),
+        headless=True,
+        args=[*CHROMIUM_FLAGS, BLOCK_THIRD_PARTY_COOKIES],
+    )
+    yield blocking
+    blocking.close()
 
 
 @pytest.fixture
