@@ -9,9 +9,9 @@ import hmac
 import logging
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from lti import claims as c
 from lti import keys
@@ -31,7 +31,7 @@ bp = Blueprint(
 )
 
 
-def _no_store(response: Response) -> Response:
+def _no_store(response: WerkzeugResponse) -> WerkzeugResponse:
     response.headers["Cache-Control"] = "no-store"
     return response
 

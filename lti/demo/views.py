@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, render_template, request
+from flask import Blueprint, Flask, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from lti import claims as c
@@ -23,6 +23,10 @@ EXTENSION_KEY = "lti.demo"
 def init_app(app: Flask, runtime: LtiRuntime) -> None:
     app.extensions[EXTENSION_KEY] = None
     app.register_blueprint(bp)
+
+    @app.context_processor
+    def _demo_link() -> dict[str, str]:
+        return {"demo_lms_url": url_for("demo_lms.index")}
 
 
 def _tool_jwks(runtime: LtiRuntime) -> dict[str, Any]:

@@ -53,15 +53,28 @@ class _FormParser(HTMLParser):
         self.action = ""
         self.fields: dict[str, str] = {}
 
+    forms = 0
+    inside = False
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k: v or "" for k, v in attrs}
-        if tag == "form" and not self.action:
-            self.action = values.get("action", "")
-        if tag == "input" and values.get("name"):
+        if tag == "form":
+            self.forms += 1
+            self.inside = self.forms == 1
+            if self.inside:
+                self.action = values.get("action", "")
+        if tag == "input" and self.inside and values.get("name"):
+            if values.get("type") == "radio" and "checked" not in values and values["name"] in self.fields:
+                return
             self.fields[values["name"]] = values.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
 
 
 def parse_form(html: str) -> tuple[str, dict[str, str]]:
+    """The action and the fields of the first form of the page (checked radio buttons only)."""
     parser = _FormParser()
     parser.feed(html)
     return parser.action, parser.fields
@@ -231,6 +244,10 @@ class TestPlatform(PlatformEmulator):
             response = Response(STORAGE_FRAME_JS, mimetype="text/javascript")
         elif request.path == "/launch":
             response = self._launch_page(request)
+        elif request.path == "/probe-cookie":
+            # A cookie that only third-party cookies allow inside a cross-site iframe (not partitioned).
+            response = Response('<p id="probe">set</p>', mimetype="text/html")
+            response.headers.add("Set-Cookie", "probe_third_party=1; Path=/; SameSite=None; Secure")
         else:
             response = self.handle(request)
         return response(environ, start_response)

@@ -124,6 +124,7 @@ def test_platform_storage_login_and_binding_check(
     platform.storage_target = "post_message_forwarding"
     page = http.post(platform.tool_login_url, data=platform.login_initiation("4"), allow_redirects=False)
     assert page.status_code == 200  # a page that stores the binding secret in the platform's frame
+    assert page.headers["Content-Type"].startswith("text/html")
     assert 'data-storage-target="post_message_forwarding"' in page.text
     assert f'data-platform-origin="{platform.server_url}"' in page.text
     assert "platform-storage-login.js" in page.text

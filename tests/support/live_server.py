@@ -16,7 +16,9 @@ class LiveServer:
         self._server: BaseWSGIServer = make_server(host, port, self._dispatch, threaded=True)
         self.host = host
         self.port = self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, name="live-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="live-server", daemon=True
+        )
 
     def _dispatch(self, environ: Any, start_response: Any) -> Any:
         if self.app is None:
