@@ -145,14 +145,17 @@ def _seed(session: Session) -> None:
     session.add_all([platform, connection, agent])
     session.flush()
     hour = timedelta(hours=1)
-    session.add_all(
-        [
-            SyncRun(job="push_enrolments", status="ok", started_at=now - 3 * hour, finished_at=now - 3 * hour + timedelta(seconds=120)),
-            SyncRun(job="pull_completions", status="failed", started_at=now - 30 * hour, finished_at=now - 30 * hour),
-            SyncRun(job="pull_completions", status="failed", started_at=now - 2 * hour, finished_at=now - 2 * hour + timedelta(seconds=5)),
-            SyncRun(job="pull_completions", status="running", started_at=now - hour, heartbeat_at=now - timedelta(seconds=90)),
-        ]
-    )  # fmt: skip
+    runs = [
+        ("push_enrolments", "ok", now - 3 * hour, timedelta(seconds=120), None),
+        ("pull_completions", "failed", now - 30 * hour, timedelta(0), None),
+        ("pull_completions", "failed", now - 2 * hour, timedelta(seconds=5), None),
+        ("pull_completions", "running", now - hour, None, now - timedelta(seconds=90)),
+    ]
+    for job, status, started, took, heartbeat in runs:
+        finished = started + took if took is not None else None
+        session.add(
+            SyncRun(job=job, status=status, started_at=started, finished_at=finished, heartbeat_at=heartbeat)
+        )
     for n, status in enumerate(["pending", "pending", "failed", "done"]):
         session.add(
             OutboxOperation(
@@ -206,7 +209,8 @@ def test_database_figures(app: Flask, db_session: Session) -> None:
     assert value(samples, "bridge_sync_failures_last_24h", job="push_enrolments") == 0
     assert value(samples, "bridge_sync_runs_last_24h", job="pull_completions", status="running") == 1
     heartbeat = [v for (name, _), v in samples.items() if name == "bridge_sync_running_heartbeat_age_seconds"]
-    assert len(heartbeat) == 1 and 85 <= heartbeat[0] < 600
+    assert len(heartbeat) == 1
+    assert 85 <= heartbeat[0] < 600
     assert value(samples, "bridge_lms_outbox_rows", status="pending") == 2
     assert value(samples, "bridge_lms_outbox_rows", status="failed") == 1
     assert value(samples, "bridge_lms_outbox_rows", status="sending") == 0
