@@ -18,12 +18,15 @@ from bridge.assessment.store import ensure_default_bank
 from bridge.core.db import get_database
 from bridge.core.settings_access import get_settings
 from bridge.demo import DEMO_SEEDERS
+from bridge.privacy.cli import agent_cli, retention_cli
 from config import migrate
 from config.framework import load_framework
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 bridge_cli = AppGroup("bridge", help="pacnum-bridge commands: data, campaigns, agents, admins.")
 bridge_cli.add_command(items_cli)
+bridge_cli.add_command(agent_cli)
+bridge_cli.add_command(retention_cli)
 
 
 @db_cli.command("upgrade")
