@@ -96,7 +96,9 @@ def check_rate_limits(app: Flask) -> Iterator[Check]:
         yield warn("rate limits", "off (BRIDGE_RATELIMIT_ENABLED=false)")
         return
     where = "Redis" if limiter.settings.redis_url else "the database"
-    if limiter.storage.check():
+    if not limiter.routes:
+        yield warn("rate limits", "no endpoint is protected (ratelimit.protect is never called)")
+    elif limiter.storage.check():
         yield ok("rate limits", f"counters in {where}; {len(limiter.routes)} protected endpoint(s)")
     else:
         yield warn("rate limits", f"counters in {where} unreachable: limits are not enforced (requests pass)")

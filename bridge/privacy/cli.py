@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -78,8 +79,11 @@ def export_command(
     if output is None:
         click.echo(text)
         return
-    output.write_text(text + "\n", encoding="utf-8")
-    output.chmod(0o600)
+    # Created readable by the operator only: the file holds personal data.
+    with os.fdopen(
+        os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8"
+    ) as out:
+        out.write(text + "\n")
     counts = ", ".join(f"{len(v)} {k}" for k, v in data.items() if isinstance(v, list))
     click.echo(f"Agent {data['agent']['id']} exported to {output} ({counts}).")
 

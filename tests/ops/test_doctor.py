@@ -254,3 +254,9 @@ def test_rotation_refuses_when_a_secret_is_unreadable(
     assert "lti_tool_key.private_key_encrypted#" in result.output
     with database.sessionmaker() as session:
         assert session.scalars(select(LmsConnection.token_encrypted)).one() == stored_before
+
+
+def test_unprotected_endpoints_are_flagged(app: Flask) -> None:
+    _code, lines = doctor(app, "--skip-lms")
+    assert lines["rate limits"] == "WARN"
+    assert "no endpoint is protected" in lines["_output"]
