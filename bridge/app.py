@@ -13,10 +13,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bridge import cli
 from bridge.catalog.views import bp as catalog_admin_bp
-from bridge.core import db, errors, security
+from bridge.core import db, errors, metrics, security
 from bridge.core.i18n import babel, select_locale
 from bridge.core.settings_access import EXTENSION_KEY as SETTINGS_KEY
 from bridge.core.views import bp as core_bp
+from bridge.ops import ratelimit
+from bridge.ops.views import bp as ops_bp
 from config import migrate
 from config.database import Database
 from config.logging import setup_logging
@@ -54,12 +56,16 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         migrate.upgrade(database.url)
 
     babel.init_app(app, locale_selector=select_locale)
+    # Request hooks run in this order: timing, rate limits (cheapest refusal first), then CSRF.
+    metrics.init_app(app)
+    ratelimit.init_app(app, settings, database)
     csrf.init_app(app)
     errors.init_app(app)
     security.init_app(app)
 
     app.register_blueprint(core_bp)
     app.register_blueprint(catalog_admin_bp)
+    app.register_blueprint(ops_bp)
     cli.init_app(app)
 
     @app.context_processor
