@@ -3,10 +3,24 @@
 Every value can be overridden from the environment (GUNICORN_BIND, GUNICORN_WORKERS, ...).
 Web workers are stateless (launch state lives in the database or Redis), so any number of workers and
 nodes can share one PostgreSQL. The scheduler is a separate process (`flask --app wsgi sync scheduler`).
+
+Metrics with several workers: each worker writes its Prometheus counters to files in
+PROMETHEUS_MULTIPROC_DIR and /metrics sums every worker's files. The variable must be set before
+prometheus_client is first imported, which is why it is defaulted here, at the top, in the master
+(workers are forked from it). The directory is emptied when gunicorn starts (stale files from a previous
+run would be summed too) and ``child_exit`` does the library's bookkeeping for a dead worker.
 """
 
 import multiprocessing
 import os
+from pathlib import Path
+
+os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", str(Path(__file__).resolve().parent / "instance" / "prometheus-multiproc")
+)
+
+# Imported after PROMETHEUS_MULTIPROC_DIR is set (see above).
+from prometheus_client import multiprocess
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", str(min(4, multiprocessing.cpu_count() * 2))))
@@ -24,3 +38,14 @@ accesslog = "-"
 errorlog = "-"
 # The path only (%(U)s): query strings can carry signed launch tokens, which must not reach the logs.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
+
+
+def on_starting(server):  # type: ignore[no-untyped-def]
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    multiprocess.mark_process_dead(worker.pid)

@@ -18,11 +18,14 @@ from bridge.assessment.views import RUNTIME_KEY
 from bridge.assessment.views import bp as assessment_bp
 from bridge.auth import launch_session
 from bridge.catalog.views import bp as catalog_admin_bp
-from bridge.core import db, errors, security
+from bridge.core import db, errors, metrics, security
 from bridge.core.i18n import babel, select_locale
 from bridge.core.settings_access import EXTENSION_KEY as SETTINGS_KEY
 from bridge.core.views import bp as core_bp
 from bridge.learner.views import bp as learner_bp
+from bridge.ops import ratelimit
+from bridge.ops.views import bp as ops_bp
+from bridge.privacy import lti_rules as lti_retention
 from bridge.recommendations.hooks import on_assessment_finished
 from bridge.recommendations.views import AgentAccess
 from bridge.recommendations.views import create_blueprint as create_recommendations_blueprint
@@ -65,6 +68,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         migrate.upgrade(database.url)
 
     babel.init_app(app, locale_selector=select_locale)
+    # Request hooks run in this order: timing, rate limits (cheapest refusal first), then CSRF.
+    metrics.init_app(app)
+    ratelimit.init_app(app, settings, database)
     csrf.init_app(app)
     errors.init_app(app)
     security.init_app(app)
@@ -85,12 +91,16 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         csrf.exempt(agent_bp)
     launch_session.init_app(app)
     lti_handlers.init_app(app, settings, database)
+    ratelimit.protect(app, "lti.login", "lti")
+    ratelimit.protect(app, "lti.launch", "lti")
+    lti_retention.register()
     recommendations_bp = create_recommendations_blueprint(
         AgentAccess(launch_session.require_agent, launch_session.agent_url, launch_session.agent_token_field)
     )
     app.register_blueprint(recommendations_bp)
     csrf.exempt(recommendations_bp)
     app.register_blueprint(catalog_admin_bp)
+    app.register_blueprint(ops_bp)
     cli.init_app(app)
 
     @app.context_processor

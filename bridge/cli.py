@@ -19,12 +19,18 @@ from bridge.catalog.cli import catalog_cli
 from bridge.core.db import get_database
 from bridge.core.settings_access import get_settings
 from bridge.demo import DEMO_SEEDERS
+from bridge.ops.cli import doctor_command, rotate_encryption_command
+from bridge.privacy.cli import agent_cli, retention_cli
 from config import migrate
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 bridge_cli = AppGroup("bridge", help="pacnum-bridge commands: data, campaigns, agents, admins.")
 bridge_cli.add_command(items_cli)
 bridge_cli.add_command(catalog_cli)
+bridge_cli.add_command(agent_cli)
+bridge_cli.add_command(retention_cli)
+bridge_cli.add_command(doctor_command)
+bridge_cli.add_command(rotate_encryption_command)
 
 
 @db_cli.command("upgrade")

@@ -12,7 +12,7 @@ from bridge.agents.operations import upsert_from_launch
 from bridge.audit import operations as audit
 from bridge.auth.launch_session import LaunchSession, start_session
 from bridge.campaigns.models import Campaign
-from bridge.core import errors, security
+from bridge.core import errors, metrics, security
 from bridge.core.db import get_session
 from config.database import Database
 from config.settings import Settings
@@ -48,6 +48,7 @@ def handle_launch(ctx: LaunchContext) -> ResponseReturnValue:
     agent = upsert_from_launch(session, ctx)
     session.commit()
     token = start_session(launch_session_for(ctx, agent.id))
+    metrics.count_launch(True)
     endpoint = "learner.home" if ctx.main_role is Role.LEARNER else "staff.home"
     return redirect(url_for(endpoint, t=token), code=303)
 
@@ -79,6 +80,12 @@ def deep_link_choices(ctx: LaunchContext) -> list[DeepLinkChoice]:
     return choices
 
 
+def _render_refusal(status: int, code: str, message: str) -> ResponseReturnValue:
+    """An LTI refusal: counted for /metrics, shown as the app's error page."""
+    metrics.count_launch(False, code)
+    return errors.render_error(status, code, message)
+
+
 def init_app(app: Flask, settings: Settings, database: Database) -> None:
     integration.init_app(
         app,
@@ -87,6 +94,6 @@ def init_app(app: Flask, settings: Settings, database: Database) -> None:
         launch_handler=handle_launch,
         deep_link_choices=deep_link_choices,
         audit=audit.record,
-        render_error=errors.render_error,
+        render_error=_render_refusal,
     )
     security.set_frame_ancestors_provider(app, integration.frame_ancestors_provider(app))

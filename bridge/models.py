@@ -11,6 +11,7 @@ from bridge.assessment.models import (
 from bridge.audit.models import AuditEvent
 from bridge.campaigns.models import Campaign, CampaignMember, Directorate
 from bridge.catalog.models import Training, TrainingCompetence
+from bridge.ops.models import RateLimitCounter
 from bridge.recommendations.models import Recommendation
 from config.database import Base
 from lti.models import (
@@ -42,6 +43,7 @@ __all__ = [
     "LmsConnection",
     "OutboxOperation",
     "Platform",
+    "RateLimitCounter",
     "Recommendation",
     "ScoreOutbox",
     "StoredValue",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
+import re
 import secrets
 from enum import StrEnum
 from pathlib import Path
@@ -26,6 +28,9 @@ class Environment(StrEnum):
     DEVELOPMENT = "development"
     PRODUCTION = "production"
     TEST = "test"
+
+
+_RATE = re.compile(r"[1-9][0-9]*\s*(/|per)\s*([1-9][0-9]*\s*)?(second|minute|hour|day)s?", re.IGNORECASE)
 
 
 class SettingsError(Exception):
@@ -73,6 +78,27 @@ class Settings(BaseSettings):
     # What the LMS gradebook receives: "percent" (pix total out of 100) or "average_level" (out of the cap).
     grade_mode: str = "percent"
     trusted_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    # Rate limits ("N/period", several joined by ";", e.g. "10/minute;50/hour"), shared by every worker
+    # and node through Redis (when redis_url is set) or the database.
+    ratelimit_enabled: bool = True
+    ratelimit_lti: str = "60/minute"  # LTI OIDC login + launch, per client IP
+    ratelimit_admin_login_ip: str = "10/minute"  # admin sign-in attempts, per client IP
+    ratelimit_admin_login_user: str = "10/minute;30/hour"  # admin sign-in attempts, per username
+    ratelimit_api: str = "120/minute"  # BI API, per token
+
+    # /metrics: a Bearer token and/or an allow-list of client addresses (IPs or CIDRs).
+    metrics_token: SecretStr | None = None
+    metrics_allow: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
+
+    # Retention (GDPR): how long each kind of record is kept before the retention job deletes or
+    # pseudonymises it (`flask --app wsgi bridge retention run`).
+    retention_hours_launch_state: Annotated[int, Field(ge=1)] = 24
+    retention_days_audit: Annotated[int, Field(ge=1)] = 365
+    retention_days_answers: Annotated[int, Field(ge=1)] = 3 * 365
+    retention_days_inactive_agents: Annotated[int, Field(ge=30)] = 2 * 365
+    retention_days_outbox: Annotated[int, Field(ge=1)] = 90
+    retention_days_sync_runs: Annotated[int, Field(ge=1)] = 365
 
     @field_validator("base_url")
     @classmethod
@@ -140,12 +166,37 @@ class Settings(BaseSettings):
                 raise ValueError("each key must be url-safe base64 of exactly 32 bytes (a Fernet key)")
         return value
 
-    @field_validator("trusted_hosts", mode="before")
+    @field_validator("trusted_hosts", "metrics_allow", mode="before")
     @classmethod
-    def _split_hosts(cls, value: Any) -> Any:
+    def _split_list(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [h.strip() for h in value.split(",") if h.strip()]
         return value
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _check_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"{network!r} is not an IP address or network: use e.g. 127.0.0.1/32,10.0.0.0/8,::1"
+                ) from exc
+        return value
+
+    @field_validator(
+        "ratelimit_lti", "ratelimit_admin_login_ip", "ratelimit_admin_login_user", "ratelimit_api"
+    )
+    @classmethod
+    def _check_rate(cls, value: str) -> str:
+        parts = [p.strip() for p in re.split(r"[;,]", value) if p.strip()]
+        if not parts or not all(_RATE.fullmatch(p) for p in parts):
+            raise ValueError(
+                "must be rates such as '60/minute' or '10/minute;50/hour' "
+                "(periods: second, minute, hour, day)"
+            )
+        return ";".join(parts)
 
     # Derived values -------------------------------------------------------------------------------
 
@@ -177,6 +228,12 @@ class Settings(BaseSettings):
         if self.secret_key is None:
             raise SettingsError("BRIDGE_SECRET_KEY is not set")
         return self.secret_key.get_secret_value()
+
+    def metrics_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(n, strict=False) for n in self.metrics_allow]
+
+    def metrics_token_value(self) -> str | None:
+        return self.metrics_token.get_secret_value() if self.metrics_token else None
 
     def encryption_keys(self) -> list[str]:
         if self.encryption_key is None:

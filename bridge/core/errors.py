@@ -9,6 +9,8 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from bridge.core import metrics
+
 log = logging.getLogger(__name__)
 
 
@@ -52,6 +54,7 @@ def _wants_json() -> bool:
 
 
 def render_error(status: int, code: str, message: str | None = None, title: str | None = None) -> Response:
+    metrics.count_error(status, code)
     default_title, default_message = _titles().get(status, _titles()[500 if status >= 500 else 400])
     title = title or default_title
     message = message or default_message

@@ -21,7 +21,6 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def agent_server(app: Flask) -> Iterator[LiveServer]:
-    agent_access.register(app)
     with LiveServer(app) as server:
         yield server
 
@@ -51,8 +50,8 @@ def _status(session: Session, code: str) -> str:
 def test_accept_with_the_keyboard_and_with_a_click(
     page: Any, agent_server: LiveServer, agent_id: int, db_session: Session
 ) -> None:
-    page.set_extra_http_headers({agent_access.HEADER: str(agent_id)})
-    page.goto(agent_server.url + "/parcours/recommandations")
+    token = agent_access.token_for(agent_server.app, agent_id)
+    page.goto(agent_server.url + "/parcours/recommandations?t=" + token)
     assert page.locator("h1").inner_text() == "Mes formations recommandées"
 
     # Keyboard: Tab until the accept button of the first training has the focus, then Enter.

@@ -20,8 +20,13 @@ from tests.support import agent_access, domain
 
 @pytest.fixture
 def agent_app(app: Flask) -> Flask:
-    agent_access.register(app)
+    agent_access.install(app)
     return app
+
+
+@pytest.fixture
+def client(agent_app: Flask) -> FlaskClient:
+    return agent_app.test_client()
 
 
 @pytest.fixture
@@ -150,7 +155,10 @@ def test_full_session_waitlists_and_not_relevant_keeps_the_comment(
 
 def test_refusals_are_clear_pages(client: FlaskClient, seeded: dict[str, int]) -> None:
     token = _csrf(_get(client, seeded["agent"]))
-    assert client.get("/parcours/recommandations").status_code == 401
+    # Without a token (and without the cookie a previous page left): the session has expired.
+    assert (
+        client.application.test_client(use_cookies=False).get("/parcours/recommandations").status_code == 401
+    )
     gone = client.get("/parcours/recommandations", headers={agent_access.HEADER: "999999"})
     assert gone.status_code == 404
     intruder = client.post(
@@ -160,8 +168,6 @@ def test_refusals_are_clear_pages(client: FlaskClient, seeded: dict[str, int]) -
     )
     assert intruder.status_code == 404
     assert "Cette recommandation n&#39;existe pas ou plus." in intruder.get_data(as_text=True)
-    no_csrf = client.post(
-        f"/parcours/recommandations/{seeded['online']}/accepter",
-        headers={agent_access.HEADER: str(seeded["agent"])},
-    )
-    assert no_csrf.status_code == 400
+    # A POST must carry the launch token itself (the cookie fallback is for navigation only).
+    no_token = client.post(f"/parcours/recommandations/{seeded['online']}/accepter")
+    assert no_token.status_code == 401

@@ -1,46 +1,45 @@
-"""The learner session as tests provide it, until bridge.auth.launch_session lands.
+"""Signing in as an agent in tests, with a real signed launch token (bridge.auth.launch_session).
 
-Test-only: the agent is named by the ``X-Test-Agent`` header (no header: 401), which the test client
-or Playwright sends with every request; URLs are plain url_for and forms carry no launch token.
+``token_for(app, agent_id)`` returns the token a launch would give. For test-client requests, pass
+``headers={HEADER: str(agent_id)}``: the client installed by ``install(app)`` turns that test-only
+header into the ``t`` parameter (query string for GET, form field for POST), exactly as the agent's
+pages carry it; the header itself never reaches the app.
 """
 
 from __future__ import annotations
 
-from functools import wraps
-from types import SimpleNamespace
 from typing import Any
 
-from flask import Flask, g, request, url_for
-from markupsafe import Markup
+from flask import Flask
+from flask.testing import FlaskClient
 
-from bridge.core.errors import UserFacingError
-from bridge.recommendations.views import AgentAccess, View, create_blueprint
+from bridge.auth.launch_session import LaunchSession, issue_token
 
 HEADER = "X-Test-Agent"
 
 
-def _require_agent(view: View) -> View:
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        agent_id = request.headers.get(HEADER, "")
-        if not agent_id.isdigit():
-            raise UserFacingError(
-                401, "launch_required", "Ouvrez PACNum depuis votre plateforme de formation."
-            )
-        g.launch = SimpleNamespace(agent_id=int(agent_id))
-        return view(*args, **kwargs)
-
-    return wrapped
+def token_for(app: Flask, agent_id: int, *, role: str = "learner") -> str:
+    with app.test_request_context():
+        return issue_token(LaunchSession(agent_id=agent_id, role=role, platform_id=0, deployment_id="test"))
 
 
-def _agent_url(endpoint: str, **values: Any) -> str:
-    return url_for(endpoint, **values)
+class AgentTokenClient(FlaskClient):
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        headers = dict(kwargs.pop("headers", None) or {})
+        agent = headers.pop(HEADER, None)
+        if agent is not None and args and isinstance(args[0], str):
+            token = token_for(self.application, int(agent))
+            if kwargs.get("method", "GET").upper() == "POST":
+                data = dict(kwargs.pop("data", None) or {})
+                data["t"] = token
+                kwargs["data"] = data
+            else:
+                path = args[0]
+                args = (f"{path}{'&' if '?' in path else '?'}t={token}", *args[1:])
+        if headers:
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
 
 
-TEST_ACCESS = AgentAccess(
-    require_agent=_require_agent, agent_url=_agent_url, agent_token_field=lambda: Markup("")
-)
-
-
-def register(app: Flask) -> None:
-    app.register_blueprint(create_blueprint(TEST_ACCESS))
+def install(app: Flask) -> None:
+    app.test_client_class = AgentTokenClient

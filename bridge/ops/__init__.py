@@ -1,0 +1,1 @@
+"""Operations: rate limiting, /metrics, the post-deploy doctor, encryption key rotation."""

@@ -1,0 +1,93 @@
+"""A `limits` storage backed by our own database, for deployments without Redis.
+
+`limits` ships Redis, Memcached, MongoDB and in-memory storages, none on SQL; several gunicorn workers
+(and several nodes) on one PostgreSQL must share their counters, so this class implements the
+fixed-window part of the `limits.storage.Storage` interface on the ``rate_limit_counter`` table.
+
+Each hit is ONE atomic statement (``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``, on PostgreSQL and
+SQLite alike): a fresh or expired counter restarts at ``amount`` with a new expiry, a live one is
+incremented. Concurrent hits on the same key serialise on the row, so no increment is lost.
+
+It is built directly with the app's Database (it needs its engine), hence no ``STORAGE_SCHEME``: a
+URI alone could not carry the engine.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from limits.storage import Storage
+from sqlalchemy import case, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from bridge.ops.models import RateLimitCounter
+from config.database import Database, utcnow
+
+
+class DatabaseStorage(Storage):
+    """Fixed-window counters in ``rate_limit_counter``, each hit in its own short transaction."""
+
+    STORAGE_SCHEME = None
+
+    def __init__(self, database: Database, wrap_exceptions: bool = False) -> None:
+        super().__init__(None, wrap_exceptions=wrap_exceptions)
+        self.database = database
+
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return SQLAlchemyError
+
+    def _insert(self) -> postgresql.Insert | sqlite.Insert:
+        dialect = self.database.engine.dialect.name
+        if dialect == "postgresql":
+            return postgresql.insert(RateLimitCounter)
+        if dialect == "sqlite":
+            return sqlite.insert(RateLimitCounter)
+        raise NotImplementedError(f"rate-limit counters are not implemented on {dialect}")
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = utcnow()
+        table = RateLimitCounter.__table__
+        insert = self._insert().values(key=key, count=amount, expires_at=now + timedelta(seconds=expiry))
+        expired = table.c.expires_at <= now
+        stmt = insert.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "count": case((expired, insert.excluded.count), else_=table.c.count + insert.excluded.count),
+                "expires_at": case((expired, insert.excluded.expires_at), else_=table.c.expires_at),
+            },
+        ).returning(table.c.count)
+        with self.database.engine.begin() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    def _live(self, key: str) -> RateLimitCounter | None:
+        with self.database.sessionmaker() as session:
+            row = session.get(RateLimitCounter, key)
+            if row is None or row.expires_at <= utcnow():
+                return None
+            return row
+
+    def get(self, key: str) -> int:
+        row = self._live(key)
+        return row.count if row else 0
+
+    def get_expiry(self, key: str) -> float:
+        row = self._live(key)
+        return (row.expires_at if row else utcnow()).timestamp()
+
+    def check(self) -> bool:
+        try:
+            with self.database.engine.connect() as conn:
+                conn.execute(select(func.count()).select_from(RateLimitCounter.__table__).limit(1))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    def reset(self) -> int | None:
+        with self.database.engine.begin() as conn:
+            return conn.execute(delete(RateLimitCounter)).rowcount
+
+    def clear(self, key: str) -> None:
+        with self.database.engine.begin() as conn:
+            conn.execute(delete(RateLimitCounter).where(RateLimitCounter.key == key))

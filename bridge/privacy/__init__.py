@@ -1,0 +1,1 @@
+"""Personal data (GDPR): one agent's export and erasure, and the retention job."""
