@@ -49,10 +49,7 @@ def test_answer_questions_with_the_keyboard(page: Any, tool: Tool, platform: Tes
         else:
             tab_to(page, "el.value === 'dont_know'")
         page.keyboard.press("Enter")
-        page.wait_for_function(
-            f"!document.querySelector('.bridge-progress') || "
-            f"!document.querySelector('.bridge-progress').innerText.includes('Question {number} ')"
-        )
+        page.locator(".bridge-progress", has_text=f"Question {number + 1} sur environ").wait_for()
 
     # The legend of the question is the page's first heading, for screen readers.
     assert page.locator("legend h1").count() == 1
