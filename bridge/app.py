@@ -16,10 +16,12 @@ from bridge.core import db, errors, security
 from bridge.core.i18n import babel, select_locale
 from bridge.core.settings_access import EXTENSION_KEY as SETTINGS_KEY
 from bridge.core.views import bp as core_bp
+from bridge.sync_port import build_sync_services
 from config import migrate
 from config.database import Database
 from config.logging import setup_logging
 from config.settings import PROJECT_ROOT, Settings, load_settings
+from sync import cli as sync_cli
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     app.register_blueprint(core_bp)
     cli.init_app(app)
+    sync_cli.init_app(app, build_sync_services(database, settings))
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:

@@ -8,7 +8,7 @@ from bridge.catalog.models import Training, TrainingCompetence
 from bridge.recommendations.models import Recommendation
 from config.database import Base
 from lti.models import Deployment, Platform, ToolKey
-from sync.models import LmsConnection, OutboxOperation, SyncRun
+from sync.models import LmsConnection, OutboxOperation, SchedulerHeartbeat, SyncLock, SyncRun
 
 metadata = Base.metadata
 
@@ -26,7 +26,9 @@ __all__ = [
     "OutboxOperation",
     "Platform",
     "Recommendation",
+    "SchedulerHeartbeat",
     "ScoreOutbox",
+    "SyncLock",
     "SyncRun",
     "ToolKey",
     "Training",
