@@ -156,7 +156,9 @@ def seed_enrolments(
     ]
     _insert(database, CampaignMember.__table__, members)
     pairs = [
-        (i, courses[(i + k) % len(courses)]) for i in range(len(agents)) for k in range(min(per_agent, len(courses)))
+        (i, courses[(i + k) % len(courses)])
+        for i in range(len(agents))
+        for k in range(min(per_agent, len(courses)))
     ]
     rec_rows = [
         {

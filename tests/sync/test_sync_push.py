@@ -156,7 +156,9 @@ def test_rows_without_moodle_id_are_matched_first_or_skipped(
         AgentSpec(email="Marie.Martin@douane.gouv.fr", same_platform=False),
         AgentSpec(username="nobody", email="nobody@example.org", same_platform=False),
     ]
-    seed_enrolments(database, platform_id=platform_id, connection_id=connection_id, agents=agents, courses=[500])
+    seed_enrolments(
+        database, platform_id=platform_id, connection_id=connection_id, agents=agents, courses=[500]
+    )
     result = run_job(services, "push")
     assert (result.pushed, result.skipped) == (3, 1)
     assert result.progress["unmatched"] == {"not_found": 1}
