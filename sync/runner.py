@@ -128,7 +128,7 @@ def _run_locked(
         finally:
             ctx.close_clients()
         status = "failed" if fatal or (error and not (run.pushed or run.pulled)) else "ok"
-        if status == "ok" and (run.failed or error):
+        if status == "ok" and (run.failed or error or (run.progress or {}).get("errors")):
             status = "partial"
         _close(session, run, ctx, status, error)
         return RunResult(

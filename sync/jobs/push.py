@@ -217,6 +217,8 @@ def _apply(ctx: JobContext, groups: dict[Key, list[OutboxOperation]], result: Wa
     for key, reason in result.failed.items():
         for row in groups[key]:
             _failed(ctx, row, reason)
+    for exc in result.errors:
+        ctx.error(f"push stopped on a batch: {describe(exc)}")
     error = describe(result.errors[0]) if result.errors else "not sent"
     _set(ctx, [row for key in result.unsent for row in groups[key]], "pending", f"not sent: {error}")
     uncertain = [row for key in result.uncertain for row in groups[key]]

@@ -197,9 +197,12 @@ def seed_enrolments(
     return seeded
 
 
-def outbox_statuses(database: Database) -> dict[str, int]:
+def outbox_statuses(database: Database, connection_id: int | None = None) -> dict[str, int]:
     with database.session_scope() as session:
-        rows = session.execute(select(OutboxOperation.status))
+        stmt = select(OutboxOperation.status)
+        if connection_id is not None:
+            stmt = stmt.where(OutboxOperation.connection_id == connection_id)
+        rows = session.execute(stmt)
         counts: dict[str, int] = {}
         for (status,) in rows:
             counts[status] = counts.get(status, 0) + 1

@@ -24,7 +24,9 @@ def test_sub_is_the_moodle_id_without_any_call(
 ) -> None:
     platform_id, connection_id = seed_connection(database, box, base_url=moodle.url, token=SYNC_TOKEN)
     agents = [AgentSpec(sub=str(4000 + i)) for i in range(50)]
-    seed_enrolments(database, platform_id=platform_id, connection_id=connection_id, agents=agents, courses=[500])
+    seed_enrolments(
+        database, platform_id=platform_id, connection_id=connection_id, agents=agents, courses=[500]
+    )
     moodle.reset_counters()
     result = run_job(services, "match")
     assert (result.status, result.pulled, result.skipped) == ("ok", 50, 0)
@@ -48,7 +50,9 @@ def test_lookups_in_batches_and_unmatched_reported(
         + [AgentSpec(email="not an e-mail", same_platform=False)]
         + [AgentSpec(same_platform=False)]
     )
-    seed_enrolments(database, platform_id=platform_id, connection_id=connection_id, agents=agents, courses=[500])
+    seed_enrolments(
+        database, platform_id=platform_id, connection_id=connection_id, agents=agents, courses=[500]
+    )
     moodle.reset_counters()
     result = run_job(services, "match")
     assert (result.pulled, result.skipped) == (253, 4)
