@@ -16,6 +16,7 @@ from bridge.core import db, errors, security
 from bridge.core.i18n import babel, select_locale
 from bridge.core.settings_access import EXTENSION_KEY as SETTINGS_KEY
 from bridge.core.views import bp as core_bp
+from bridge.sync_admin.views import bp as sync_admin_bp
 from bridge.sync_port import build_sync_services
 from config import migrate
 from config.database import Database
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     security.init_app(app)
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(sync_admin_bp)
     cli.init_app(app)
     sync_cli.init_app(app, build_sync_services(database, settings))
 

@@ -60,16 +60,24 @@ def run_job(
     dry_run: bool = False,
     connection_id: int | None = None,
     on_progress: ProgressCallback | None = None,
+    lock: locks.JobLock | None = None,
 ) -> RunResult:
-    """Run ``job`` now. Raises locks.LockBusyError when it is already running somewhere."""
+    """Run ``job`` now. Raises locks.LockBusyError when it is already running somewhere.
+
+    ``lock``: the job's lock, already taken by the caller (the admin pages take it in the request, so
+    they can say at once that the job is busy, then run the job in a thread); released at the end.
+    """
     if job not in JOBS:
         raise ValueError(f"unknown job {job!r}: one of {', '.join(JOBS)}")
-    ttl = timedelta(seconds=services.settings.sync_lock_ttl_seconds)
-    lock = locks.acquire(services.database, job, ttl)
+    lock = lock or take_lock(services, job)
     try:
         return _run_locked(services, job, lock, trigger, dry_run, connection_id, on_progress)
     finally:
         lock.release(services.database)
+
+
+def take_lock(services: SyncServices, job: str) -> locks.JobLock:
+    return locks.acquire(services.database, job, timedelta(seconds=services.settings.sync_lock_ttl_seconds))
 
 
 def _run_locked(

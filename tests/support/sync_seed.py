@@ -80,9 +80,9 @@ def seed_connection(
         )
         session.add(platform)
         session.flush()
+        connection.setdefault("name", "Moodle")
         lms = LmsConnection(
             platform_id=platform.id,
-            name="Moodle",
             base_url=base_url,
             token_encrypted=box.encrypt(token),
             enrol_strategy=strategy,
