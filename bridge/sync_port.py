@@ -11,11 +11,12 @@ is not on main yet. They must move there when it lands, and this port then calls
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bridge.agents.models import Agent
 from bridge.assessment.models import ScoreOutbox
@@ -31,6 +32,7 @@ from sync.ports import AgentRef, PairRef, PlatformRef, ScoreRef, ScoreSendError
 from sync.services import SyncServices
 
 RECOMMENDATION = "recommendation"
+NO_SYNC = {"synchronize_session": False}  # bulk updates: no ORM objects of these tables are loaded
 ScoreSender = Callable[[ScoreRef], None]
 
 
@@ -135,7 +137,8 @@ class BridgeSyncPort:
                 Recommendation.id.in_(source_ids),
                 Recommendation.status.in_(("accepted", "enrolment_pending")),
             )
-            .values(status="enrolled", enrolled_at=at)
+            .values(status="enrolled", enrolled_at=at),
+            execution_options=NO_SYNC,
         )
         self._first_date(session, source_ids, CampaignMember.enrolled_at, at)
 
@@ -204,25 +207,40 @@ class BridgeSyncPort:
         session.execute(
             update(Recommendation)
             .where(Recommendation.id.in_(recommendation_ids), Recommendation.status != "completed")
-            .values(status="completed", completed_at=at)
+            .values(status="completed", completed_at=at),
+            execution_options=NO_SYNC,
         )
         self._first_date(session, recommendation_ids, CampaignMember.enrolled_at, at)
         self._first_date(session, recommendation_ids, CampaignMember.completed_at, at)
 
     @staticmethod
     def _first_date(
-        session: Session, recommendation_ids: Sequence[int], column: object, at: datetime
+        session: Session,
+        recommendation_ids: Sequence[int],
+        column: InstrumentedAttribute[datetime | None],
+        at: datetime,
     ) -> None:
         """Campaign tracker: set a funnel date of the recommendations' campaign members the first time."""
-        of_these = exists().where(
-            Recommendation.id.in_(recommendation_ids),
-            Recommendation.campaign_id == CampaignMember.campaign_id,
-            Recommendation.agent_id == CampaignMember.agent_id,
+        rows = session.execute(
+            select(Recommendation.campaign_id, Recommendation.agent_id).where(
+                Recommendation.id.in_(recommendation_ids), Recommendation.campaign_id.is_not(None)
+            )
         )
-        name = column.key  # type: ignore[attr-defined]
-        session.execute(
-            update(CampaignMember).where(column.is_(None), of_these).values({name: at})  # type: ignore[attr-defined]
-        )
+        agents_by_campaign: dict[int, set[int]] = defaultdict(set)
+        for campaign_id, agent_id in rows:
+            if campaign_id is not None:
+                agents_by_campaign[campaign_id].add(agent_id)
+        for campaign_id, agent_ids in agents_by_campaign.items():
+            session.execute(
+                update(CampaignMember)
+                .where(
+                    CampaignMember.campaign_id == campaign_id,
+                    CampaignMember.agent_id.in_(agent_ids),
+                    column.is_(None),
+                )
+                .values({column.key: at}),
+                execution_options=NO_SYNC,
+            )
 
     # -- AGS score queue -------------------------------------------------------------------------------
     def pending_scores(

@@ -214,6 +214,7 @@ def _incremental(ctx: JobContext, connection: LmsConnection, checker: Checker, s
             candidates.extend(followed[course_id][u] for u in sorted(outcome.value))
         ctx.phase(f"pull #{connection.id} (scan)", start + len(batch), len(courses))
     ctx.note(changed=len(candidates))
+    candidates.sort(key=lambda p: (p.lms_user_id, p.course_id))  # a user's pairs in one chunk: one call
     for start in range(0, len(candidates), CHUNK):
         checker.cheapest(candidates[start : start + CHUNK])
         ctx.phase(f"pull #{connection.id} (check)", checker.checked, len(candidates))

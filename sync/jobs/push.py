@@ -28,7 +28,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from config.database import utcnow
 from sync.jobs import match
@@ -86,6 +87,15 @@ def _rows(
     return list(ctx.session.scalars(stmt))
 
 
+def _count(ctx: JobContext, connection: LmsConnection, status: str) -> int:
+    stmt = select(func.count()).where(
+        OutboxOperation.connection_id == connection.id,
+        OutboxOperation.operation == ENROL,
+        OutboxOperation.status == status,
+    )
+    return int(ctx.session.scalar(stmt) or 0)
+
+
 def _set(ctx: JobContext, rows: Sequence[OutboxOperation], status: str, error: str | None = None) -> None:
     if not rows:
         return
@@ -93,11 +103,19 @@ def _set(ctx: JobContext, rows: Sequence[OutboxOperation], status: str, error: s
     if status == "done":
         values["done_at"] = utcnow()
     ctx.session.execute(
-        update(OutboxOperation).where(OutboxOperation.id.in_([r.id for r in rows])).values(**values)
+        update(OutboxOperation).where(OutboxOperation.id.in_([r.id for r in rows])).values(**values),
+        execution_options={"synchronize_session": False},
     )
-    for row in rows:  # keep the loaded objects in step without reloading them
-        row.status = status
-        row.last_error = error
+    for row in rows:  # keep the loaded objects in step, without marking them dirty
+        set_committed_value(row, "status", status)
+        set_committed_value(row, "last_error", error)
+
+
+def _forget(ctx: JobContext, rows: Sequence[OutboxOperation]) -> None:
+    """Drop handled rows from the session: memory stays flat over 390,000 rows."""
+    for row in rows:
+        if row in ctx.session:
+            ctx.session.expunge(row)
 
 
 def _done(ctx: JobContext, rows: Sequence[OutboxOperation]) -> None:
@@ -135,16 +153,17 @@ def recover(ctx: JobContext, client: MoodleClient, connection: LmsConnection) ->
         after_id = rows[-1].id
         ctx.bump("verified", len(rows))
         if ctx.dry_run:
+            _forget(ctx, rows)
             continue
         if connection.enrol_strategy == "cohort":  # adding a member again is harmless
             _set(ctx, rows, "pending")
-            ctx.checkpoint()
-            continue
-        keys = {k for r in rows if (k := _key(r)) is not None}
-        present = enrolled_pairs(ctx, client, keys, connection.max_parallel)
-        _done(ctx, [r for r in rows if _key(r) in present])
-        _set(ctx, [r for r in rows if _key(r) not in present], "pending")
+        else:
+            keys = {k for r in rows if (k := _key(r)) is not None}
+            present = enrolled_pairs(ctx, client, keys, connection.max_parallel)
+            _done(ctx, [r for r in rows if _key(r) in present])
+            _set(ctx, [r for r in rows if _key(r) not in present], "pending")
         ctx.checkpoint()
+        _forget(ctx, rows)
     if after_id:
         log.info("push on connection %s: rows of an interrupted run verified", connection.id)
 
@@ -233,6 +252,7 @@ def drain(ctx: JobContext, client: MoodleClient, connection: LmsConnection) -> N
     failed_waves = 0
     handled = 0
     sent_keys: set[int] = set()  # packed keys enrolled in this run (a few MB for 390,000)
+    total = _count(ctx, connection, "pending")
     while rows := _rows(ctx, connection, "pending", after_id, wave):
         after_id = rows[-1].id
         unresolved = [r for r in rows if r.payload.get("userid") is None]
@@ -249,14 +269,16 @@ def drain(ctx: JobContext, client: MoodleClient, connection: LmsConnection) -> N
             _done(ctx, repeated)
         if ctx.dry_run:
             ctx.bump("would_push", len(groups))
-            ctx.phase(f"push #{connection.id}", handled, handled)
+            ctx.phase(f"push #{connection.id}", handled, total)
+            _forget(ctx, rows)
             continue
         sending = [row for group in groups.values() for row in group]
         _set(ctx, sending, "sending")
         ctx.session.execute(
             update(OutboxOperation)
             .where(OutboxOperation.id.in_([r.id for r in sending]))
-            .values(attempts=OutboxOperation.attempts + 1)
+            .values(attempts=OutboxOperation.attempts + 1),
+            execution_options={"synchronize_session": False},
         )
         ctx.checkpoint()  # committed as "sending" BEFORE Moodle hears of them
         keys = list(groups)
@@ -264,8 +286,9 @@ def drain(ctx: JobContext, client: MoodleClient, connection: LmsConnection) -> N
         result = send(ctx, client, connection, keys)
         _apply(ctx, groups, result)
         sent_keys.update(_pack(key) for key in result.done)
-        ctx.phase(f"push #{connection.id}", handled, handled)
+        ctx.phase(f"push #{connection.id}", handled, total)
         ctx.checkpoint()
+        _forget(ctx, rows)
         fatal = next((e for e in result.errors if isinstance(e, MoodleFatalError)), None)
         if fatal is not None:
             raise fatal
