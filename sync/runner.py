@@ -131,14 +131,14 @@ def _run_locked(
             error, fatal = f"{type(exc).__name__}: {exc}", True
         except BaseException:
             session.rollback()
-            _close(session, run, ctx, "interrupted", "stopped by a signal or an interruption")
+            _close(run, ctx, "interrupted", "stopped by a signal or an interruption")
             raise
         finally:
             ctx.close_clients()
         status = "failed" if fatal or (error and not (run.pushed or run.pulled)) else "ok"
         if status == "ok" and (run.failed or error or (run.progress or {}).get("errors")):
             status = "partial"
-        _close(session, run, ctx, status, error)
+        _close(run, ctx, status, error)
         return RunResult(
             run.id, job, status, dry_run, run.pushed, run.pulled, run.skipped, run.failed, run.calls,
             watch.seconds, error, dict(run.progress or {}),
@@ -147,7 +147,7 @@ def _run_locked(
         session.close()
 
 
-def _close(session: object, run: SyncRun, ctx: JobContext, status: str, error: str | None) -> None:
+def _close(run: SyncRun, ctx: JobContext, status: str, error: str | None) -> None:
     run.status = status
     run.error = error
     run.finished_at = utcnow()
