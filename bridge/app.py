@@ -13,8 +13,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bridge import cli, lti_handlers
 from bridge.assessment import events as assessment_events
+from bridge.assessment.gradebook import make_score_sender
 from bridge.assessment.runtime import AssessmentRuntime
-from bridge.assessment.views import RUNTIME_KEY
+from bridge.assessment.views import RUNTIME_KEY, SCORE_SENDER_KEY
 from bridge.assessment.views import bp as assessment_bp
 from bridge.auth import launch_session
 from bridge.catalog.views import bp as catalog_admin_bp
@@ -30,11 +31,14 @@ from bridge.recommendations.hooks import on_assessment_finished
 from bridge.recommendations.views import AgentAccess
 from bridge.recommendations.views import create_blueprint as create_recommendations_blueprint
 from bridge.staff.views import bp as staff_bp
+from bridge.sync_admin.views import bp as sync_admin_bp
+from bridge.sync_port import build_sync_services
 from config import migrate
 from config.database import Database
 from config.framework import FrameworkError, load_framework
 from config.logging import setup_logging
 from config.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
+from sync import cli as sync_cli
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +94,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app.register_blueprint(agent_bp)
         csrf.exempt(agent_bp)
     launch_session.init_app(app)
-    lti_handlers.init_app(app, settings, database)
+    lti_runtime = lti_handlers.init_app(app, settings, database)
+    score_sender = make_score_sender(
+        database, lti_runtime.secret_box, lti_runtime.storage, timeout=settings.lti_http_timeout_seconds
+    )
+    app.extensions[SCORE_SENDER_KEY] = score_sender
     ratelimit.protect(app, "lti.login", "lti")
     ratelimit.protect(app, "lti.launch", "lti")
     lti_retention.register()
@@ -101,7 +109,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     csrf.exempt(recommendations_bp)
     app.register_blueprint(catalog_admin_bp)
     app.register_blueprint(ops_bp)
+    app.register_blueprint(sync_admin_bp)
     cli.init_app(app)
+    sync_cli.init_app(app, build_sync_services(database, settings, score_sender))
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:

@@ -18,7 +18,7 @@ from config.database import Database
 from config.settings import Settings
 from lti import integration
 from lti.context import LaunchContext, Role
-from lti.runtime import DeepLinkChoice
+from lti.runtime import DeepLinkChoice, LtiRuntime
 
 SELF_ASSESSMENT_TAG = "pacnum-self-assessment"
 
@@ -86,8 +86,8 @@ def _render_refusal(status: int, code: str, message: str) -> ResponseReturnValue
     return errors.render_error(status, code, message)
 
 
-def init_app(app: Flask, settings: Settings, database: Database) -> None:
-    integration.init_app(
+def init_app(app: Flask, settings: Settings, database: Database) -> LtiRuntime:
+    runtime = integration.init_app(
         app,
         settings=settings,
         database=database,
@@ -97,3 +97,4 @@ def init_app(app: Flask, settings: Settings, database: Database) -> None:
         render_error=_render_refusal,
     )
     security.set_frame_ancestors_provider(app, integration.frame_ancestors_provider(app))
+    return runtime

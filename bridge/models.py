@@ -23,7 +23,7 @@ from lti.models import (
     ToolKey,
     UsedNonce,
 )
-from sync.models import LmsConnection, OutboxOperation, SyncRun
+from sync.models import LmsConnection, OutboxOperation, SchedulerHeartbeat, SyncLock, SyncRun
 
 metadata = Base.metadata
 
@@ -45,8 +45,10 @@ __all__ = [
     "Platform",
     "RateLimitCounter",
     "Recommendation",
+    "SchedulerHeartbeat",
     "ScoreOutbox",
     "StoredValue",
+    "SyncLock",
     "SyncRun",
     "ToolKey",
     "Training",

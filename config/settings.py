@@ -16,7 +16,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -61,8 +63,25 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     # Reverse proxy: how many proxies set X-Forwarded-* in front of the service (0 = none).
     proxy_count: Annotated[int, Field(ge=0, le=5)] = 0
-    # Cron expressions (Europe/Paris) of the nightly jobs.
+    # Time zone of the sync scheduler's cron expressions.
     timezone: str = "Europe/Paris"
+    # Moodle sync (docs/sync.md): cron times (minute hour day month weekday, in ``timezone``).
+    sync_push_cron: str = "0 1 * * *"
+    sync_pull_cron: str = "30 2 * * *"  # after Moodle's completion cron
+    sync_grades_cron: str = "*/15 * * * *"
+    # A scheduled run missed by at most this long (scheduler down, machine asleep) still runs.
+    sync_misfire_grace_seconds: Annotated[int, Field(ge=60, le=86_400)] = 3600
+    # A job lock whose heartbeat is older than this is taken over by the next run.
+    sync_lock_ttl_seconds: Annotated[int, Field(ge=30, le=86_400)] = 600
+    # Completion pull: below this many open pairs, one call per pair is the cheapest.
+    sync_pair_threshold: Annotated[int, Field(ge=0)] = 2000
+    # Completion pull: a full reconciliation (every open pair) at least this often.
+    sync_full_reconciliation_days: Annotated[int, Field(ge=1, le=365)] = 7
+    # Incremental pull: also re-check course accesses this long before the last successful pull.
+    sync_pull_overlap_minutes: Annotated[int, Field(ge=0, le=10_080)] = 120
+    # AGS score retry queue: attempts before a score is marked failed, and the backoff between them.
+    sync_ags_max_attempts: Annotated[int, Field(ge=1, le=100)] = 10
+    sync_ags_backoff_seconds: Annotated[int, Field(ge=1, le=86_400)] = 60
     demo_platform: bool = True
     # LTI: clock skew accepted on id_token iat/exp (platform clocks drift), in seconds.
     lti_leeway_seconds: Annotated[int, Field(ge=0, le=600)] = 60
@@ -109,6 +128,26 @@ class Settings(BaseSettings):
         if parts.query or parts.fragment:
             raise ValueError("must not carry a query string or a fragment")
         return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("must be an IANA time zone such as Europe/Paris") from exc
+        return value
+
+    @field_validator("sync_push_cron", "sync_pull_cron", "sync_grades_cron")
+    @classmethod
+    def _check_cron(cls, value: str) -> str:
+        try:
+            CronTrigger.from_crontab(value, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(
+                f"must be a cron expression 'minute hour day month weekday' such as '0 1 * * *' ({exc})"
+            ) from exc
+        return value
 
     @field_validator("log_level")
     @classmethod

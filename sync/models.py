@@ -8,7 +8,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    Unicode,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from config.database import Base, utcnow
@@ -92,3 +105,46 @@ class SyncRun(Base):
     progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SyncLock(Base):
+    """One row per job while it runs: a database lock shared by schedulers, the CLI and the admin pages.
+
+    Taken by an atomic INSERT (or an UPDATE of an expired row), kept alive by heartbeats, deleted at the
+    end. A row whose ``expires_at`` has passed (its holder died) is taken over (see sync/locks.py).
+    """
+
+    __tablename__ = "sync_lock"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))  # host:pid:random
+    run_id: Mapped[int | None] = mapped_column(default=None)
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class SchedulerHeartbeat(Base):
+    """A running scheduler process, so health checks can tell whether the nightly jobs will run."""
+
+    __tablename__ = "sync_scheduler"
+
+    owner: Mapped[str] = mapped_column(String(200), primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    beat_at: Mapped[datetime] = mapped_column(default=utcnow)
+    stopped_at: Mapped[datetime | None] = mapped_column(default=None)
+    # job id -> next run time (ISO 8601), as the scheduler sees it.
+    next_runs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# APScheduler's SQLAlchemyJobStore table, declared here with exactly the columns APScheduler 3 defines so
+# that the migration creates it; at start-up the job store's ``create(checkfirst=True)`` finds it there.
+apscheduler_jobs = Table(
+    "apscheduler_jobs",
+    Base.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)

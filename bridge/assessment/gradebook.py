@@ -1,99 +1,90 @@
 """Delivering queued grades (ScoreOutbox) to the LMS gradebook through LTI AGS.
 
-A grade is tried once right after the sitting ends; if the LMS cannot take it then, the row stays queued
-with a growing delay and the sync jobs' ``grades`` run delivers it later. A refusal that retrying cannot
-fix (AGS not enabled on the tool, registration removed) marks the row failed for an admin to look at.
+One sender serves both paths: the web app tries a grade once right after the sitting ends; if the LMS
+cannot take it then, the row stays queued (same backoff as the sync jobs) and the ``grades`` sync run
+delivers it later through the same sender. A refusal that retrying cannot fix (AGS not enabled on the
+tool, registration removed) marks the row failed for an admin to look at and retry.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from collections.abc import Callable
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.assessment.models import ScoreOutbox
 from config.crypto import SecretBox
-from config.database import utcnow
+from config.database import Database, utcnow
+from config.settings import Settings
 from lti.services.client import ScoreToSend, ServiceOptions, send_score
 from lti.services.errors import ServiceError
+from lti.storage import LaunchStorage
+from sync.jobs.grades import retry_at
+from sync.ports import ScoreRef, ScoreSendError
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 12
-MAX_DELAY = timedelta(hours=12)
+ScoreSender = Callable[[ScoreRef], None]
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """1, 2, 4 ... minutes, at most 12 hours."""
-    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_DELAY)
-
-
-def _to_send(row: ScoreOutbox) -> ScoreToSend:
-    return ScoreToSend(
-        platform_id=row.platform_id,
-        user_sub=row.user_sub,
-        score_given=row.score_given,
-        score_maximum=row.score_maximum,
-        lineitem_url=row.lineitem_url,
-        lineitems_url=row.lineitems_url,
-        resource_link_id=row.resource_link_id,
-        comment=row.comment,
-        timestamp=row.created_at,
+def score_ref(row: ScoreOutbox) -> ScoreRef:
+    return ScoreRef(
+        row.id,
+        row.platform_id,
+        row.lineitem_url,
+        row.lineitems_url,
+        row.resource_link_id,
+        row.user_sub,
+        row.score_given,
+        row.score_maximum,
+        row.comment,
+        row.attempts,
     )
 
 
-def deliver(
-    session: Session,
-    secret_box: SecretBox,
-    row: ScoreOutbox,
-    *,
-    options: ServiceOptions | None = None,
-    now: datetime | None = None,
-) -> bool:
-    """Send one queued grade and record the outcome on the row (the caller commits)."""
-    now = now or utcnow()
-    score = _to_send(row)
+def make_score_sender(
+    database: Database, secret_box: SecretBox, storage: LaunchStorage, *, timeout: float
+) -> ScoreSender:
+    """A sender posting one score with the LTI AGS client, in its own short session (the service client
+    writes its token cache and, on first use, the tool key)."""
+
+    def send(score: ScoreRef) -> None:
+        to_send = ScoreToSend(
+            platform_id=score.platform_id,
+            user_sub=score.user_sub,
+            score_given=score.score_given,
+            score_maximum=score.score_maximum,
+            lineitem_url=score.lineitem_url,
+            lineitems_url=score.lineitems_url,
+            resource_link_id=score.resource_link_id,
+            comment=score.comment,
+        )
+        with database.sessionmaker() as session:
+            try:
+                send_score(session, secret_box, to_send, ServiceOptions(storage=storage, timeout=timeout))
+                session.commit()
+            except ServiceError as exc:
+                session.rollback()
+                raise ScoreSendError(f"{type(exc).__name__}: {exc}", retryable=exc.retryable) from exc
+
+    return send
+
+
+def deliver_now(session: Session, sender: ScoreSender, row: ScoreOutbox, settings: Settings) -> bool:
+    """Try one queued grade now and record the outcome on the row (the caller commits)."""
+    now = utcnow()
     try:
-        # Nothing is written before the call: the service client may need its own short transactions
-        # (signing key, token cache), which a pending write here would block on SQLite.
-        send_score(session, secret_box, score, options)
-    except ServiceError as exc:
+        sender(score_ref(row))
+    except ScoreSendError as exc:
         row.attempts += 1
-        row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-        if exc.retryable and row.attempts < MAX_ATTEMPTS:
-            row.status = "pending"
-            row.next_attempt_at = now + retry_delay(row.attempts)
+        row.last_error = str(exc)[:2000]
+        if exc.retryable and row.attempts < settings.sync_ags_max_attempts:
+            row.next_attempt_at = retry_at(settings.sync_ags_backoff_seconds, row.attempts, now)
         else:
             row.status = "failed"
-        log.warning("grade %s not delivered (attempt %s): %s", row.id, row.attempts, type(exc).__name__)
+        log.warning("grade %s not delivered yet (attempt %s)", row.id, row.attempts)
         return False
     row.attempts += 1
-    row.status = "sent"
-    row.sent_at = now
-    row.last_error = None
+    row.status, row.sent_at, row.last_error = "sent", now, None
     return True
-
-
-def due(session: Session, *, limit: int = 500, now: datetime | None = None) -> list[ScoreOutbox]:
-    """Queued grades whose next attempt is due, oldest first."""
-    stmt = (
-        select(ScoreOutbox)
-        .where(ScoreOutbox.status == "pending", ScoreOutbox.next_attempt_at <= (now or utcnow()))
-        .order_by(ScoreOutbox.next_attempt_at, ScoreOutbox.id)
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
-
-
-def requeue(session: Session, row_ids: list[int]) -> int:
-    """Put failed grades back in the queue (an admin fixed the LMS side)."""
-    rows = session.scalars(
-        select(ScoreOutbox).where(ScoreOutbox.id.in_(row_ids), ScoreOutbox.status == "failed")
-    )
-    count = 0
-    for row in rows:
-        row.status, row.next_attempt_at, row.attempts = "pending", utcnow(), 0
-        count += 1
-    return count

@@ -29,15 +29,13 @@ from bridge.core.errors import UserFacingError
 from bridge.core.settings_access import get_settings
 from bridge.recommendations.operations import list_for_agent
 from bridge.recommendations.views import reason_text
-from lti.current import get_runtime as get_lti_runtime
-from lti.services.client import ServiceOptions
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("assessment", __name__, url_prefix="/parcours")
 
 RUNTIME_KEY = "bridge.assessment_runtime"
-GRADE_TIMEOUT_SECONDS = 5.0
+SCORE_SENDER_KEY = "bridge.score_sender"
 
 
 def get_runtime() -> AssessmentRuntime:
@@ -200,10 +198,8 @@ def _deliver_grade_now(assessment_id: int) -> None:
     )
     if row is None:
         return
-    lti = get_lti_runtime()
-    options = ServiceOptions(storage=lti.storage, http=lti.http, timeout=GRADE_TIMEOUT_SECONDS)
     try:
-        gradebook.deliver(session, lti.secret_box, row, options=options)
+        gradebook.deliver_now(session, current_app.extensions[SCORE_SENDER_KEY], row, get_settings())
         session.commit()
     except Exception:  # a resilience boundary: the grade must never block the agent
         session.rollback()

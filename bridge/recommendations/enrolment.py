@@ -17,11 +17,11 @@ Contract with the sync jobs (sync/ never imports bridge/; it reads the outbox an
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -137,23 +137,32 @@ def queue_waiting_enrolments(session: Session) -> int:
     return sum(1 for rec in list(session.scalars(stmt)) if queue_enrolment(session, rec) is not None)
 
 
+def _expire(session: Session, recommendation_ids: Collection[int]) -> None:
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Recommendation) and obj.id in recommendation_ids:
+            session.expire(obj)
+
+
 def mark_enrolled(session: Session, recommendation_ids: Iterable[int], at: datetime | None = None) -> int:
-    """The LMS enrolled these agents. Returns how many recommendations changed."""
+    """The LMS enrolled these agents (set-based: the sync jobs pass whole batches). Returns how many
+    recommendations changed."""
     at = at or utcnow()
-    changed = 0
-    ids = sorted(set(recommendation_ids))
-    for rec in session.scalars(
-        select(Recommendation).where(Recommendation.id.in_(ids)).order_by(Recommendation.id)
-    ):
-        if rec.status not in ("enrolment_pending", "accepted"):
-            continue
-        rec.status = "enrolled"
-        rec.enrolled_at = rec.enrolled_at or at
-        rec.enrolment_error = None
-        funnel.touch(session, rec, "enrolled_at", at)
-        changed += 1
-    session.flush()
-    return changed
+    ids = set(recommendation_ids)
+    if not ids:
+        return 0
+    result = session.execute(
+        update(Recommendation)
+        .where(Recommendation.id.in_(ids), Recommendation.status.in_(("enrolment_pending", "accepted")))
+        .values(
+            status="enrolled",
+            enrolled_at=func.coalesce(Recommendation.enrolled_at, at),
+            enrolment_error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    _expire(session, ids)
+    funnel.touch_many(session, ids, "enrolled_at", at)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def mark_enrolment_failed(session: Session, recommendation_id: int, reason: str) -> bool:
@@ -168,17 +177,34 @@ def mark_enrolment_failed(session: Session, recommendation_id: int, reason: str)
     return True
 
 
-def mark_completed(session: Session, recommendation_id: int, at: datetime | None = None) -> bool:
-    """The agent completed the training (course completion pulled from the LMS, or attendance)."""
+def mark_completed_many(
+    session: Session, recommendation_ids: Iterable[int], at: datetime | None = None
+) -> int:
+    """The agents completed these trainings (course completions pulled from the LMS, or attendance)."""
     at = at or utcnow()
-    rec = session.get(Recommendation, recommendation_id)
-    if rec is None or rec.status not in ("enrolled", "enrolment_pending", "accepted"):
-        return False
-    rec.status = "completed"
-    rec.enrolled_at = rec.enrolled_at or at
-    rec.completed_at = at
-    rec.enrolment_error = None
-    funnel.touch(session, rec, "enrolled_at", at)
-    funnel.touch(session, rec, "completed_at", at)
-    session.flush()
-    return True
+    ids = set(recommendation_ids)
+    if not ids:
+        return 0
+    result = session.execute(
+        update(Recommendation)
+        .where(
+            Recommendation.id.in_(ids),
+            Recommendation.status.in_(("enrolled", "enrolment_pending", "accepted")),
+        )
+        .values(
+            status="completed",
+            enrolled_at=func.coalesce(Recommendation.enrolled_at, at),
+            completed_at=at,
+            enrolment_error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    _expire(session, ids)
+    funnel.touch_many(session, ids, "enrolled_at", at)
+    funnel.touch_many(session, ids, "completed_at", at)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def mark_completed(session: Session, recommendation_id: int, at: datetime | None = None) -> bool:
+    """One completion (see mark_completed_many)."""
+    return mark_completed_many(session, [recommendation_id], at) == 1

@@ -46,10 +46,15 @@ class MoodleClient(BaseMoodleClient):
         return [MoodleUser.from_json(u) for u in as_list(data, "core_user_get_users_by_field")]
 
     def enrol_users(self, enrolments: Sequence[Enrolment]) -> None:
-        """One Moodle transaction: the first bad row rolls back the whole call (see batching.py)."""
+        """One Moodle transaction: the first bad row rolls back the whole call (see batching.py).
+
+        Not retried after a timeout (re-sending resets enrolment dates): the caller verifies instead.
+        """
         if not enrolments:
             return
-        data = self.call("enrol_manual_enrol_users", {"enrolments": [e.to_param() for e in enrolments]})
+        data = self.call(
+            "enrol_manual_enrol_users", {"enrolments": [e.to_param() for e in enrolments]}, idempotent=False
+        )
         if data is not None:
             raise MoodleProtocolError("expected null", function="enrol_manual_enrol_users")
 

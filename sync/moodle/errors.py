@@ -103,11 +103,18 @@ class MoodleItemError(MoodleError):
 
 
 class MoodleTransientError(MoodleError):
-    """Temporary failure: retry later. ``retry_after`` is the server's hint in seconds, if any."""
+    """Temporary failure: retry later. ``retry_after`` is the server's hint in seconds, if any.
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+    ``ambiguous`` is True when the request may have been carried out all the same (read timeout, connection
+    dropped after sending): a call that is not idempotent must then be verified, not re-sent.
+    """
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, ambiguous: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+        self.ambiguous = ambiguous
 
 
 class MoodleProtocolError(MoodleError):

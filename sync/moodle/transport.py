@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from sync.moodle.errors import (
     MoodleError,
@@ -82,8 +83,12 @@ class BaseMoodleClient:
     def close(self) -> None:
         self._session.close()
 
-    def call(self, function: str, params: Mapping[str, Any] | None = None) -> Any:
-        """Call one web-service function; returns the decoded JSON (``None`` is a valid success)."""
+    def call(self, function: str, params: Mapping[str, Any] | None = None, *, idempotent: bool = True) -> Any:
+        """Call one web-service function; returns the decoded JSON (``None`` is a valid success).
+
+        A call that is not ``idempotent`` (enrolments: re-sending resets dates) is not retried after an
+        ambiguous failure (it may have been carried out): the error is raised for the caller to verify.
+        """
         body = encode_body(self._token, function, params or {})
         attempt = 0
         while True:
@@ -91,7 +96,7 @@ class BaseMoodleClient:
                 return self._send_once(function, body)
             except MoodleTransientError as exc:
                 delay = self._delay(attempt, exc.retry_after)
-                if attempt >= self.max_retries or delay is None:
+                if attempt >= self.max_retries or delay is None or (exc.ambiguous and not idempotent):
                     log.warning("moodle %s gave up after %d tries: %s", function, attempt + 1, _brief(exc))
                     raise
                 log.info("moodle %s transient failure (%s), retry in %.2fs", function, _brief(exc), delay)
@@ -111,12 +116,15 @@ class BaseMoodleClient:
                 response = self._session.post(
                     self.endpoint, data=body, headers=self._headers, timeout=self.timeout
                 )
-            except requests.Timeout as exc:
+            except requests.ConnectTimeout as exc:
                 what = f"timeout ({type(exc).__name__})"
                 raise MoodleTransientError(what, function=function) from exc
+            except requests.Timeout as exc:
+                what = f"timeout ({type(exc).__name__})"
+                raise MoodleTransientError(what, function=function, ambiguous=True) from exc
             except requests.RequestException as exc:
                 what = f"connection failure ({type(exc).__name__})"
-                raise MoodleTransientError(what, function=function) from exc
+                raise MoodleTransientError(what, function=function, ambiguous=_maybe_sent(exc)) from exc
         retry_after = response.headers.get("Retry-After")
         return decode_response(function, response.status_code, response.text, retry_after)
 
@@ -160,6 +168,12 @@ def parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+def _maybe_sent(exc: requests.RequestException) -> bool:
+    """False only when the connection was never made (refused, DNS): the server cannot have run the call."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return not isinstance(reason, NewConnectionError | NameResolutionError)
 
 
 def _brief(exc: MoodleError) -> str:

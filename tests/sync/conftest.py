@@ -8,8 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 
+from config.crypto import SecretBox
+from sync.cli import get_services
 from sync.moodle.client import MoodleClient
+from sync.services import SyncServices
 from tests.fakes.moodle import FakeMoodle
 
 CAPTURES = Path(__file__).parents[2] / ".." / "shared" / "reference" / "moodle-samples" / "ws"
@@ -40,3 +44,29 @@ def client(fake: FakeMoodle) -> Iterator[MoodleClient]:
     moodle = MoodleClient(fake.url, "WSTOKEN", timeout=(2, 5), backoff_base=0.01, backoff_cap=2)
     yield moodle
     moodle.close()
+
+
+SYNC_TOKEN = "SYNCTOKEN"
+
+
+@pytest.fixture
+def moodle() -> Iterator[FakeMoodle]:
+    """A fake Moodle for the jobs: every function in the token's service, two courses, no users yet."""
+    with FakeMoodle() as site:
+        site.add_token(SYNC_TOKEN)
+        site.add_course("PACNUM-A", id=500)
+        site.add_course("PACNUM-B", id=501)
+        yield site
+
+
+@pytest.fixture
+def services(app: Flask) -> SyncServices:
+    services = get_services(app)
+    # Fast retries, short timeouts: the fake answers in milliseconds.
+    services.client_options = {"backoff_base": 0.01, "backoff_cap": 0.05, "timeout": (2, 1.0)}
+    return services
+
+
+@pytest.fixture
+def box(services: SyncServices) -> SecretBox:
+    return services.secret_box()

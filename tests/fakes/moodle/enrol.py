@@ -43,6 +43,7 @@ def enrol_users(ctx: Ctx, params: dict[str, Any]) -> None:
             raise coding_error("User ID does not exist or is deleted!", f"userid:{row['userid']}")
         todo.append(row)
     for row in todo:
+        state.enrol_sends[(row["userid"], row["courseid"])] += 1
         state.enrol(
             row["userid"],
             row["courseid"],

@@ -61,6 +61,16 @@ class SeedingMixin:
         with self.lock:
             return self.state.enrolments.get((userid, courseid, method))
 
+    def snapshot(self) -> dict[str, Any]:
+        """What an observer of the site sees (enrolments with dates and status, cohort members), without
+        creation times: two runs that did the same thing give equal snapshots."""
+        with self.lock:
+            enrolments = {
+                key: (e.roleid, e.timestart, e.timeend, e.status) for key, e in self.state.enrolments.items()
+            }
+            cohorts = {c.idnumber: frozenset(c.members) for c in self.state.cohorts.values()}
+            return {"enrolments": enrolments, "cohorts": cohorts}
+
     def set_completion(self, userid: int, courseid: int, timecompleted: int) -> None:
         with self.lock:
             self.state.completions[(userid, courseid)] = timecompleted

@@ -51,7 +51,7 @@ class FakeMoodle(SeedingMixin):
         self.requests = 0
         self.concurrent = 0
         self.max_concurrent = 0
-        self.faults: deque[Fault] = deque()
+        self.faults: deque[Fault | None] = deque()  # None: a request served normally
         self._count_lock = threading.Lock()
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -85,16 +85,21 @@ class FakeMoodle(SeedingMixin):
         self.stop()
 
     # -- fault injection --------------------------------------------------------------------------
-    def fail_next(self, n: int, kind: str, *, retry_after: str | None = None, delay: float = 1.0) -> None:
-        """The next ``n`` web-service requests fail with ``kind``: "500", "503" (HTML, Retry-After),
-        "timeout" (sleeps ``delay`` s then answers normally), "html200", "maintenance" (sitemaintenance)."""
+    def fail_next(
+        self, n: int, kind: str, *, retry_after: str | None = None, delay: float = 1.0, after: int = 0
+    ) -> None:
+        """The next ``n`` web-service requests (after ``after`` normal ones) fail with ``kind``: "500",
+        "503" (HTML, Retry-After), "timeout" (sleeps ``delay`` s, then carries out the call and answers),
+        "html200", "maintenance" (sitemaintenance)."""
         if kind not in ("500", "503", "timeout", "html200", "maintenance"):
             raise ValueError(kind)
         with self._count_lock:
+            self.faults.extend([None] * after)
             self.faults.extend(Fault(kind, retry_after, delay) for _ in range(n))
 
-    def revoke_token(self, token: str, *, from_call: int = 1) -> None:
-        """The token answers invalidtoken from the ``from_call``-th request (1-based, all functions) on."""
+    def revoke_token(self, token: str, *, from_call: int | None = 1) -> None:
+        """The token answers invalidtoken from the ``from_call``-th request (1-based, all functions) on;
+        ``None`` gives it back its access."""
         with self.lock:
             self.state.tokens[token].revoked_from_call = from_call
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 STUDENT = 5
@@ -89,6 +89,8 @@ class MoodleState:
         self.by_cohort_idnumber: dict[str, int] = {}
         self.cohort_courses: dict[int, set[int]] = defaultdict(set)
         self.tokens: dict[str, Token] = {}
+        # How many times each (user, course) was sent to enrol_manual_enrol_users (and applied).
+        self.enrol_sends: Counter[tuple[int, int]] = Counter()
         self._ids = itertools.count(100)
 
     def next_id(self) -> int:
