@@ -12,6 +12,9 @@ from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bridge import cli
+from bridge.auth import admin_guard
+from bridge.auth.views import bp as admin_auth_bp
+from bridge.console.views import bp as console_bp
 from bridge.core import db, errors, security
 from bridge.core.i18n import babel, select_locale
 from bridge.core.settings_access import EXTENSION_KEY as SETTINGS_KEY
@@ -56,8 +59,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     csrf.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    admin_guard.init_app(app)
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(admin_auth_bp)
+    app.register_blueprint(console_bp)
     cli.init_app(app)
 
     @app.context_processor

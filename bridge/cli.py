@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 
 from bridge.assessment.cli import items_cli
 from bridge.assessment.store import ensure_default_bank
+from bridge.auth.cli import admin_cli
 from bridge.core.db import get_database
 from bridge.core.settings_access import get_settings
 from bridge.demo import DEMO_SEEDERS
@@ -24,6 +25,7 @@ from config.framework import load_framework
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 bridge_cli = AppGroup("bridge", help="pacnum-bridge commands: data, campaigns, agents, admins.")
 bridge_cli.add_command(items_cli)
+bridge_cli.add_command(admin_cli)
 
 
 @db_cli.command("upgrade")

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     demo_platform: bool = True
     dsfr_path: Path = PROJECT_ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist"
     trusted_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Admin console login: this many failed passwords in a row lock a local account for the delay below.
+    admin_lockout_threshold: Annotated[int, Field(ge=1, le=100)] = 5
+    admin_lockout_minutes: Annotated[int, Field(ge=1, le=1440)] = 15
 
     @field_validator("base_url")
     @classmethod
