@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length
 
 
@@ -36,8 +37,8 @@ class AdminCreateForm(FlaskForm):  # type: ignore[misc]
     role = RadioField(
         _l("Rôle"),
         choices=[
-            ("full", _l("Administration complète : toutes les pages de la console")),
-            ("read", _l("Consultation : le suivi des campagnes, sans modification")),
+            SelectChoice("full", _l("Administration complète : toutes les pages de la console")),
+            SelectChoice("read", _l("Consultation : le suivi des campagnes, sans modification")),
         ],
         default="full",
         validators=[InputRequired(message=_l("Choisissez un rôle."))],

@@ -166,6 +166,7 @@ def authenticate(
     if user.locked_until is not None:  # the lock is over: a fresh count starts
         user.locked_until = None
         user.failed_attempts = 0
+        session.flush()  # before the SQL increment below, which reads the stored count
     if not password_ok:
         return _failed(session, user, threshold, lock_minutes, ip, now)
     user.failed_attempts = 0

@@ -43,27 +43,32 @@ def admins() -> str:
 @require_admin
 def admin_new() -> Response | str:
     form = AdminCreateForm()
-    if form.validate_on_submit():
-        username = form.username.data or ""
-        password = form.password.data or ""
-        problems = password_problems(password, operations.normalise_username(username))
-        if problems:
-            form.password.errors = [*form.password.errors, *password_messages(problems)]
+    if form.is_submitted() and _validate(form):
+        session = get_session()
+        try:
+            user = operations.create_admin(
+                session, username=form.username.data or "", password=form.password.data or "",
+                role=form.role.data or "", display_name=form.display_name.data or "", actor=_actor(),
+            )  # fmt: skip
+        except operations.AdminAccountError as exc:
+            field = form.username if exc.code.startswith("username") else form.display_name
+            field.errors = [*field.errors, account_error_message(exc)]
         else:
-            session = get_session()
-            try:
-                user = operations.create_admin(
-                    session, username=username, password=password, role=form.role.data or "",
-                    display_name=form.display_name.data or "", actor=_actor(),
-                )  # fmt: skip
-            except operations.AdminAccountError as exc:
-                field = form.username if exc.code.startswith("username") else form.display_name
-                field.errors = [*field.errors, account_error_message(exc)]
-            else:
-                session.commit()
-                flash(_("Compte « %(name)s » créé.", name=user.username), "success")
-                return redirect(url_for(".admins"))
+            session.commit()
+            flash(_("Compte « %(name)s » créé.", name=user.username), "success")
+            return redirect(url_for(".admins"))
     return render_template("admin/admin_new.html", form=form)
+
+
+def _validate(form: AdminCreateForm) -> bool:
+    """The form's own checks plus the password policy, reported together."""
+    valid: bool = form.validate()
+    password = form.password.data or ""
+    problems = password_problems(password, operations.normalise_username(form.username.data or ""))
+    if password and problems:
+        form.password.errors = [*form.password.errors, *password_messages(problems)]
+        valid = False
+    return valid
 
 
 def _change(user_id: int, action: str) -> Response:
