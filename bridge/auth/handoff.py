@@ -8,7 +8,8 @@ works once: its ``jti`` is recorded when used.
 
 Usage in a view of a launched staff member::
 
-    token = make_console_handoff(agent.id, "full", platform.id, [context_id])
+    role = console_role_for(launch.roles)  # None for learners: show no console link
+    token = make_console_handoff(agent.id, role, platform.id, [context_id])
     url = url_for("admin_auth.enter", jeton=token, _external=True)
 """
 
@@ -35,6 +36,29 @@ SALT = "pacnum-console"
 MAX_AGE_SECONDS = 120
 HANDOFF_ROLES = ("full", "read")
 RefusalReason = Literal["expired", "invalid", "replayed", "platform_inactive", "unknown_agent"]
+
+
+LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+ADMINISTRATOR_ROLES = frozenset(
+    {
+        LIS + "institution/person#Administrator",
+        LIS + "system/person#Administrator",
+        LIS + "system/person#SysAdmin",
+        LIS + "membership#Administrator",
+    }
+)
+INSTRUCTOR_ROLES = frozenset({LIS + "membership#Instructor", LIS + "membership#ContentDeveloper"})
+
+
+def console_role_for(lti_roles: Iterable[str]) -> Literal["full", "read"] | None:
+    """The console role of a launch: ``full`` for administrators, ``read`` for instructors (and their
+    sub-roles such as teaching assistants), None for everyone else."""
+    roles = set(lti_roles)
+    if roles & ADMINISTRATOR_ROLES:
+        return "full"
+    if roles & INSTRUCTOR_ROLES or any(r.startswith(LIS + "membership/Instructor#") for r in roles):
+        return "read"
+    return None
 
 
 class HandoffRefused(Exception):

@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from bridge.audit.models import AuditEvent
-from bridge.auth.handoff import MAX_AGE_SECONDS, make_console_handoff
+from bridge.auth.handoff import MAX_AGE_SECONDS, console_role_for, make_console_handoff
 from config.database import Database
 from tests.admin.conftest import add_agent, add_platform
 
@@ -163,3 +163,25 @@ def test_console_access_ends_when_the_platform_is_deactivated(
         assert platform is not None
         platform.active = False
     assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("roles", "expected"),
+    [
+        (["http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"], "full"),
+        (
+            [
+                "http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator",
+                "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor",
+            ],
+            "full",
+        ),
+        (["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"], "read"),
+        (["http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"], "read"),
+        (["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"], None),
+        (["http://purl.imsglobal.org/vocab/lis/v2/institution/person#Student"], None),
+        ([], None),
+    ],
+)
+def test_console_role_of_a_launch(roles: list[str], expected: str | None) -> None:
+    assert console_role_for(roles) == expected
