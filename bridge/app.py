@@ -17,8 +17,10 @@ from bridge.assessment.gradebook import make_score_sender
 from bridge.assessment.runtime import AssessmentRuntime
 from bridge.assessment.views import RUNTIME_KEY, SCORE_SENDER_KEY
 from bridge.assessment.views import bp as assessment_bp
-from bridge.auth import launch_session
+from bridge.auth import admin_guard, launch_session
+from bridge.auth.views import bp as admin_auth_bp
 from bridge.catalog.views import bp as catalog_admin_bp
+from bridge.console.views import bp as console_bp
 from bridge.core import db, errors, metrics, security
 from bridge.core.i18n import babel, select_locale
 from bridge.core.settings_access import EXTENSION_KEY as SETTINGS_KEY
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     csrf.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    admin_guard.init_app(app)
 
     app.register_blueprint(core_bp)
     try:
@@ -99,8 +102,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         database, lti_runtime.secret_box, lti_runtime.storage, timeout=settings.lti_http_timeout_seconds
     )
     app.extensions[SCORE_SENDER_KEY] = score_sender
-    ratelimit.protect(app, "lti.login", "lti")
-    ratelimit.protect(app, "lti.launch", "lti")
     lti_retention.register()
     recommendations_bp = create_recommendations_blueprint(
         AgentAccess(launch_session.require_agent, launch_session.agent_url, launch_session.agent_token_field)
@@ -110,6 +111,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.register_blueprint(catalog_admin_bp)
     app.register_blueprint(ops_bp)
     app.register_blueprint(sync_admin_bp)
+    app.register_blueprint(admin_auth_bp)
+    app.register_blueprint(console_bp)
+    # Rate limits, shared across workers (after the blueprints they protect are registered).
+    ratelimit.protect(app, "lti.login", "lti")
+    ratelimit.protect(app, "lti.launch", "lti")
+    ratelimit.protect(app, "admin_auth.login", "admin_login", username_field="username")
     cli.init_app(app)
     sync_cli.init_app(app, build_sync_services(database, settings, score_sender))
 

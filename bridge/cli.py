@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 
 from bridge.assessment.cli import items_cli
 from bridge.assessment.store import ensure_default_bank
+from bridge.auth.cli import admin_cli
 from bridge.catalog.cli import catalog_cli
 from bridge.core.db import get_database
 from bridge.core.settings_access import get_settings
@@ -31,6 +32,7 @@ bridge_cli.add_command(agent_cli)
 bridge_cli.add_command(retention_cli)
 bridge_cli.add_command(doctor_command)
 bridge_cli.add_command(rotate_encryption_command)
+bridge_cli.add_command(admin_cli)
 
 
 @db_cli.command("upgrade")

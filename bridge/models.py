@@ -9,6 +9,7 @@ from bridge.assessment.models import (
     ScoreOutbox,
 )
 from bridge.audit.models import AuditEvent
+from bridge.auth.models import AdminUser, ConsoleHandoffUse
 from bridge.campaigns.models import Campaign, CampaignMember, Directorate
 from bridge.catalog.models import Training, TrainingCompetence
 from bridge.ops.models import RateLimitCounter
@@ -28,6 +29,7 @@ from sync.models import LmsConnection, OutboxOperation, SchedulerHeartbeat, Sync
 metadata = Base.metadata
 
 __all__ = [
+    "AdminUser",
     "Agent",
     "Assessment",
     "AssessmentItem",
@@ -36,6 +38,7 @@ __all__ = [
     "Campaign",
     "CampaignMember",
     "CompetenceResult",
+    "ConsoleHandoffUse",
     "DemoPlatformKey",
     "Deployment",
     "Directorate",

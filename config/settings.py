@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     # What the LMS gradebook receives: "percent" (pix total out of 100) or "average_level" (out of the cap).
     grade_mode: str = "percent"
     trusted_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Admin console login: this many failed passwords in a row lock a local account for the delay below.
+    admin_lockout_threshold: Annotated[int, Field(ge=1, le=100)] = 5
+    admin_lockout_minutes: Annotated[int, Field(ge=1, le=1440)] = 15
 
     # Rate limits ("N/period", several joined by ";", e.g. "10/minute;50/hour"), shared by every worker
     # and node through Redis (when redis_url is set) or the database.

@@ -94,7 +94,8 @@ def rotate(
 ) -> tuple[ToolKey, list[ToolKey]]:
     """Create a new signing key; retire the active ones, still published for ``grace_days``."""
     now = utcnow()
-    retired = list(session.scalars(select(ToolKey).where(ToolKey.active.is_(True))))
+    # Locked so two concurrent rotations cannot both retire the same key and leave two new active keys.
+    retired = list(session.scalars(select(ToolKey).where(ToolKey.active.is_(True)).with_for_update()))
     for key in retired:
         key.active = False
         key.retired_at = now

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from bridge.audit import operations as audit
-from bridge.auth.admin_guard import current_admin, require_admin
+from bridge.auth.admin_guard import current_principal, require_admin
 from bridge.catalog import operations
 from bridge.catalog.competences import competences
 from bridge.catalog.display import local_datetime
@@ -28,6 +28,12 @@ from config.crypto import SecretBox
 from sync.models import LmsConnection
 
 log = logging.getLogger(__name__)
+
+
+def _actor() -> str:
+    principal = current_principal()
+    return principal.actor if principal is not None else "anonymous"
+
 
 bp = Blueprint("catalog_admin", __name__, url_prefix="/admin/catalogue")
 
@@ -94,7 +100,7 @@ def _edit(training: Training | None) -> str | BaseResponse:
         except CatalogValidationError as exc:
             form.attach(exc.errors)
         else:
-            audit.record(session, current_admin() or "", action, f"training:{training.code}")
+            audit.record(session, _actor(), action, f"training:{training.code}")
             session.commit()
             flash(_("La formation « %(title)s » est enregistrée.", title=training.title), "success")
             return redirect(url_for(".index"))
@@ -124,7 +130,7 @@ def set_active(training_id: int) -> BaseResponse:
     training = _training(training_id)
     operations.set_active(session, training, from_form == "1")
     action = "catalog.training_reactivated" if training.active else "catalog.training_deactivated"
-    audit.record(session, current_admin() or "", action, f"training:{training.code}")
+    audit.record(session, _actor(), action, f"training:{training.code}")
     session.commit()
     if training.active:
         flash(_("« %(title)s » est de nouveau proposée aux agents.", title=training.title), "success")
@@ -155,7 +161,7 @@ def import_file() -> str | BaseResponse:
         if report is not None and report.ok and not report.dry_run:
             audit.record(
                 session,
-                current_admin() or "",
+                _actor(),
                 "catalog.imported",
                 upload.filename or "",
                 created=len(report.created),

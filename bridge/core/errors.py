@@ -44,7 +44,7 @@ def _titles() -> dict[int, tuple[str, str]]:
     }
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
     if request.path.startswith(("/api/", "/healthz", "/readyz", "/metrics")):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
@@ -58,7 +58,7 @@ def render_error(status: int, code: str, message: str | None = None, title: str 
     default_title, default_message = _titles().get(status, _titles()[500 if status >= 500 else 400])
     title = title or default_title
     message = message or default_message
-    if _wants_json():
+    if wants_json():
         response = jsonify({"error": code, "message": message, "status": status})
     else:
         response = Response(

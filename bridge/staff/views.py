@@ -3,12 +3,13 @@ administrators the deployments of their platform waiting for approval and the to
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from bridge.agents.models import Agent
 from bridge.audit import operations as audit
+from bridge.auth.handoff import make_console_handoff
 from bridge.auth.launch_session import STAFF_ROLES, agent_url, current_launch, require_role
 from bridge.core.db import get_session
 from bridge.core.errors import UserFacingError
@@ -64,3 +65,18 @@ def approve_deployment(deployment_pk: int) -> Response:
         "success",
     )
     return redirect(agent_url("staff.home"), code=303)
+
+
+@bp.get("/equipe/console")
+@require_role(*STAFF_ROLES)
+def open_console() -> Response:
+    """Open the admin console in a first-party window: a one-time hand-off (administrators get full
+    access, instructors read the tracker of their course's campaigns)."""
+    launch = current_launch()
+    token = make_console_handoff(
+        launch.agent_id,
+        "full" if launch.is_admin else "read",
+        launch.platform_id,
+        [launch.context_id] if launch.context_id else [],
+    )
+    return redirect(url_for("admin_auth.enter", jeton=token), code=303)

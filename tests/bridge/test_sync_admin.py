@@ -19,6 +19,7 @@ from sync import locks
 from sync.cli import get_services
 from sync.models import OutboxOperation, SyncRun
 from tests.fakes.moodle import FakeMoodle
+from tests.support import admin as admin_support
 from tests.support.sync_seed import AgentSpec, seed_connection, seed_enrolments
 
 TOKEN = "ADMINTOKEN"
@@ -34,9 +35,8 @@ def moodle() -> Iterator[FakeMoodle]:
 
 
 @pytest.fixture
-def admin(client: FlaskClient) -> FlaskClient:
-    with client.session_transaction() as session:
-        session["admin_user_id"] = 1
+def admin(client: FlaskClient, database: Database) -> FlaskClient:
+    admin_support.sign_in(client, database)
     return client
 
 
@@ -65,9 +65,9 @@ def _seed(app: Flask, database: Database, moodle: FakeMoodle, n: int = 5) -> int
 
 def test_admins_only(client: FlaskClient) -> None:
     response = client.get(URL)
-    assert response.status_code == 403
-    assert "réservée aux administrateurs" in response.get_data(as_text=True)
-    assert client.post(URL + "/lancer", data={"job": "push"}).status_code in (400, 403)
+    assert response.status_code == 302  # to the console's login page
+    assert response.headers["Location"].startswith("/admin/connexion")
+    assert client.post(URL + "/lancer", data={"job": "push"}).status_code in (302, 400)
 
 
 def test_page_lists_connections_runs_failures_and_scores(

@@ -109,7 +109,7 @@ def test_run_prints_a_summary_and_runs_lists_history(
     assert " push    manual   ok " in lines[1]
     assert "ok (dry)" in lines[2]
     everything = runner.invoke(args=["sync", "run", "all", "--connection", str(connection_id)])
-    assert everything.exit_code == 1  # grades has no AGS client yet
+    assert everything.exit_code == 0, everything.output
     summaries = re.findall(r"^(\w+): .* calls\)", everything.output, re.M)
     assert summaries == ["match", "push", "pull", "grades"]
 

@@ -89,8 +89,11 @@ def test_bad_rows_are_isolated_and_recorded_with_moodles_reason(
                 assert row.status == "done"
         events = list(session.scalars(select(AuditEvent).where(AuditEvent.action == "enrolment_failed")))
         assert len(events) == 2
-        pending = session.scalars(select(Recommendation).where(Recommendation.status == "enrolment_pending"))
-        assert len(list(pending)) == 2
+        # Back to "accepted" with Moodle's reason: the agent sees it and may accept again.
+        refused = list(
+            session.scalars(select(Recommendation).where(Recommendation.enrolment_error.is_not(None)))
+        )
+        assert [r.status for r in refused] == ["accepted", "accepted"]
     # A second run sends nothing: done rows are never re-sent, failed rows wait for an admin.
     moodle.reset_counters()
     again = run_job(services, "push")

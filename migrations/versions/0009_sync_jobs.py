@@ -4,8 +4,8 @@
 next_run_time Float(25) indexed, job_state LargeBinary): the scheduler finds it here and never creates
 tables at runtime.
 
-Revision ID: 0005_sync
-Revises: 0007_merge_lti
+Revision ID: 0009_sync_jobs
+Revises: 0008_lti
 Create Date: 2026-11-29 06:04:43.836922
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 import config.database
 
-revision: str = "0005_sync"
-down_revision: str | None = "0007_merge_lti"
+revision: str = "0009_sync_jobs"
+down_revision: str | None = "0008_lti"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

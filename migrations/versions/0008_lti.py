@@ -1,7 +1,7 @@
 """LTI launch state, nonces, shared values, demo platform key
 
-Revision ID: 0005_lti
-Revises: 0004_domain
+Revision ID: 0008_lti
+Revises: 0007_ops
 Create Date: 2026-11-29 06:04:49.804572
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import config.database
 
-revision: str = "0005_lti"
-down_revision: str | None = "0004_domain"
+revision: str = "0008_lti"
+down_revision: str | None = "0007_ops"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Ops: rate-limit counters shared by every worker when no Redis is configured.
 
-Revision ID: 0006_ops
-Revises: 0005_catalog
+Revision ID: 0007_ops
+Revises: 0006_catalog
 Create Date: 2026-11-29 06:12:39.852719
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import config.database
 
-revision: str = "0006_ops"
-down_revision: str | None = "0005_catalog"
+revision: str = "0007_ops"
+down_revision: str | None = "0006_catalog"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """Recommendations: keep the reason the LMS refused an enrolment.
 
-Revision ID: 0005_catalog
+Revision ID: 0006_catalog
 Revises: 0005_items
 Create Date: 2026-11-29 06:08:10.903593
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_catalog"
+revision: str = "0006_catalog"
 down_revision: str | None = "0005_items"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
