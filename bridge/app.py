@@ -12,10 +12,15 @@ from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bridge import cli
+from bridge.api.views import bp as api_bp
+from bridge.assessment import events
+from bridge.campaigns.membership import record_finished_assessment
+from bridge.campaigns.views import bp as campaigns_admin_bp
 from bridge.core import db, errors, security
 from bridge.core.i18n import babel, select_locale
 from bridge.core.settings_access import EXTENSION_KEY as SETTINGS_KEY
 from bridge.core.views import bp as core_bp
+from bridge.tracker.views import bp as tracker_bp
 from config import migrate
 from config.database import Database
 from config.logging import setup_logging
@@ -58,6 +63,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     security.init_app(app)
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(campaigns_admin_bp)
+    app.register_blueprint(tracker_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+    events.on_finished(record_finished_assessment)
     cli.init_app(app)
 
     @app.context_processor

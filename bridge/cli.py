@@ -13,8 +13,10 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from bridge.api.cli import api_token_cli
 from bridge.assessment.cli import items_cli
 from bridge.assessment.store import ensure_default_bank
+from bridge.campaigns.cli import campaign_cli, demo_data_command
 from bridge.core.db import get_database
 from bridge.core.settings_access import get_settings
 from bridge.demo import DEMO_SEEDERS
@@ -24,6 +26,9 @@ from config.framework import load_framework
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 bridge_cli = AppGroup("bridge", help="pacnum-bridge commands: data, campaigns, agents, admins.")
 bridge_cli.add_command(items_cli)
+bridge_cli.add_command(campaign_cli)
+bridge_cli.add_command(api_token_cli)
+bridge_cli.add_command(demo_data_command)
 
 
 @db_cli.command("upgrade")

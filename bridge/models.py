@@ -1,6 +1,7 @@
 """Every mapped model, imported once so that Alembic and the app see the whole schema."""
 
 from bridge.agents.models import Agent
+from bridge.api.models import ApiToken
 from bridge.assessment.models import (
     Assessment,
     AssessmentItem,
@@ -12,6 +13,7 @@ from bridge.audit.models import AuditEvent
 from bridge.campaigns.models import Campaign, CampaignMember, Directorate
 from bridge.catalog.models import Training, TrainingCompetence
 from bridge.recommendations.models import Recommendation
+from bridge.tracker.models import CompetenceStat, DailyStat, StatRefresh
 from config.database import Base
 from lti.models import Deployment, Platform, ToolKey
 from sync.models import LmsConnection, OutboxOperation, SyncRun
@@ -20,6 +22,7 @@ metadata = Base.metadata
 
 __all__ = [
     "Agent",
+    "ApiToken",
     "Assessment",
     "AssessmentItem",
     "AssessmentResponse",
@@ -27,6 +30,8 @@ __all__ = [
     "Campaign",
     "CampaignMember",
     "CompetenceResult",
+    "CompetenceStat",
+    "DailyStat",
     "Deployment",
     "Directorate",
     "LmsConnection",
@@ -34,6 +39,7 @@ __all__ = [
     "Platform",
     "Recommendation",
     "ScoreOutbox",
+    "StatRefresh",
     "SyncRun",
     "ToolKey",
     "Training",

@@ -1,0 +1,1 @@
+"""Who may enter the admin console and the campaign tracker."""
