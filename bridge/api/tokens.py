@@ -53,7 +53,9 @@ def authenticate(session: Session, clear: str) -> ApiToken | None:
     """The live token matching ``clear`` (None when unknown or revoked); notes its last use."""
     if not clear.startswith(PREFIX) or len(clear) > 200:
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(clear)))
+    stmt = select(ApiToken).where(ApiToken.token_hash == digest(clear))
+    # Always read the row: a revocation must take effect even for a long-lived session.
+    token = session.scalar(stmt.execution_options(populate_existing=True))
     if token is None or token.revoked_at is not None:
         return None
     now = utcnow()

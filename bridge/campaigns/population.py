@@ -15,7 +15,8 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
+from flask import has_request_context
+from flask_babel import gettext
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -43,6 +44,13 @@ EMAIL = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[^@\s;,<>]+$")
 CHUNK = 1000
 
 Progress = Callable[[int], None]
+
+
+def _(message: str, **params: object) -> str:
+    """Translated in a request (the admin page); French source text elsewhere (CLI, jobs)."""
+    if has_request_context():
+        return gettext(message, **params)
+    return message % params if params else message
 
 
 @dataclass(frozen=True)
@@ -164,6 +172,8 @@ def parse_population(session: Session, data: bytes, campaign: Campaign) -> list[
     if header is None:
         raise PopulationInvalid([PopulationError(1, None, _("le fichier est vide"))])
     names, errors = _header(header[1])
+    if errors:  # rows cannot be read reliably under a wrong header
+        raise PopulationInvalid(errors)
     directorates = _directorate_lookup(session)
     rows: list[PopulationRow] = []
     seen_ids: dict[str, int] = {}
@@ -210,7 +220,7 @@ def parse_population(session: Session, data: bytes, campaign: Campaign) -> list[
                     )
                 )
             seen_emails.setdefault(key, line)
-        directorate = campaign.directorate_code
+        directorate = None  # empty: the agent's own, else the campaign's (see _update)
         if values.get("directorate"):
             directorate = directorates.get(values["directorate"].lower())
             if directorate is None:
@@ -286,14 +296,14 @@ def _resolve(session: Session, rows: Sequence[PopulationRow], progress: Progress
     return found
 
 
-def _update(agent: Agent, row: PopulationRow) -> None:
+def _update(agent: Agent, row: PopulationRow, default_directorate: str | None) -> None:
     agent.external_id = agent.external_id or row.external_id
     agent.email = agent.email or row.email
     agent.given_name = row.given_name or agent.given_name
     agent.family_name = row.family_name or agent.family_name
     if row.given_name or row.family_name:
         agent.display_name = f"{agent.given_name} {agent.family_name}".strip()
-    agent.directorate = row.directorate or agent.directorate
+    agent.directorate = row.directorate or agent.directorate or default_directorate
     agent.unit = row.unit or agent.unit
 
 
@@ -315,13 +325,15 @@ def import_population(
     for start in range(0, len(rows), CHUNK):
         chunk = list(zip(rows[start : start + CHUNK], resolved[start : start + CHUNK], strict=True))
         existing_ids = [agent_id for _row, agent_id in chunk if agent_id is not None]
-        members = set(
-            session.scalars(
-                select(CampaignMember.agent_id).where(
+        current = {
+            m.agent_id: m
+            for m in session.scalars(
+                select(CampaignMember).where(
                     CampaignMember.campaign_id == campaign.id, CampaignMember.agent_id.in_(existing_ids)
                 )
             )
-        )
+        }
+        members = set(current)
         summary.agents_updated += len(existing_ids)
         summary.agents_created += len(chunk) - len(existing_ids)
         summary.already_members += len(members)
@@ -331,29 +343,35 @@ def import_population(
             new_agents: list[Agent] = []
             for row, agent_id in chunk:
                 if agent_id is not None:
-                    _update(agents[agent_id], row)
+                    _update(agents[agent_id], row, campaign.directorate_code)
+                    if agent_id in current:  # the file is the reference for this campaign's grouping
+                        current[agent_id].directorate = agents[agent_id].directorate
+                        current[agent_id].unit = agents[agent_id].unit
                 else:
                     agent = Agent(platform_id=None, sub=None, created_at=now)
-                    _update(agent, row)
+                    _update(agent, row, campaign.directorate_code)
                     new_agents.append(agent)
             session.add_all(new_agents)
             session.flush()
-            targets = [a.id for a in new_agents] + [i for i in existing_ids if i not in members]
+            targets = [*new_agents, *(agents[i] for i in existing_ids if i not in members)]
             if targets:
                 session.execute(
                     insert(CampaignMember),
                     [
                         {
                             "campaign_id": campaign.id,
-                            "agent_id": agent_id,
+                            "agent_id": agent.id,
                             "source": "csv",
                             "targeted_at": now,
+                            "directorate": agent.directorate,
+                            "unit": agent.unit,
                         }
-                        for agent_id in targets
+                        for agent in targets
                     ],
                 )
-            for agent in [*agents.values(), *new_agents]:
-                session.expunge(agent)  # keep memory flat on 130,000-row files
+            session.flush()
+            for obj in [*agents.values(), *new_agents, *current.values()]:
+                session.expunge(obj)  # keep memory flat on 130,000-row files
         if progress is not None and not dry_run:
             progress(len(chunk))
     return summary

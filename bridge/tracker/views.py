@@ -96,11 +96,11 @@ def _sections(
     return {
         "period": period,
         "points": points,
-        "line": line,
+        "line_chart": line,
         "distribution": distribution,
-        "stacked": charts.stacked_levels(distribution.counts, titles, level_cap),
+        "stacked_chart": charts.stacked_levels(distribution.counts, titles, level_cap),
         "gains": gains,
-        "dumbbell": charts.dumbbell_chart(
+        "dumbbell_chart": charts.dumbbell_chart(
             [(r.competence, titles[r.competence], r.mean_before, r.mean_after) for r in gains.rows], level_cap
         ),
         "titles": titles,

@@ -155,7 +155,7 @@ def admin_client(app: Flask) -> Iterator[FlaskClient]:
     client = app.test_client()
     with client.session_transaction() as flask_session:
         flask_session["admin_user_id"] = 1
-    yield client
+    return client
 
 
 @pytest.fixture
