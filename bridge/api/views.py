@@ -21,8 +21,8 @@ from bridge.core.db import get_session
 from bridge.core.settings_access import get_settings
 from bridge.tracker import export, queries, stats
 from bridge.tracker.filters import FilterError, Filters, parse_filters
+from bridge.tracker.framework import framework as load_framework
 from bridge.tracker.steps import STEP_NAMES
-from config.framework import load_framework
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

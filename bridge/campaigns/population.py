@@ -49,7 +49,7 @@ Progress = Callable[[int], None]
 def _(message: str, **params: object) -> str:
     """Translated in a request (the admin page); French source text elsewhere (CLI, jobs)."""
     if has_request_context():
-        return gettext(message, **params)
+        return str(gettext(message, **params))
     return message % params if params else message
 
 

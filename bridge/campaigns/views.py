@@ -15,7 +15,7 @@ from bridge.campaigns.models import Campaign
 from bridge.campaigns.population import PopulationInvalid, import_population, parse_population
 from bridge.core.db import get_session
 from bridge.tracker import stats
-from config.framework import load_framework
+from bridge.tracker.framework import framework as load_framework
 
 bp = Blueprint("campaigns_admin", __name__, url_prefix="/admin")
 

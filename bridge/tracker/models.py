@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from config.database import Base, utcnow
@@ -18,10 +18,14 @@ from config.database import Base, utcnow
 
 class CompetenceStat(Base):
     __tablename__ = "tracker_competence_stat"
-    __table_args__ = (Index("ix_tracker_competence_stat_scope", "campaign_id", "directorate", "unit"),)
+    __table_args__ = (
+        Index("ix_tracker_competence_stat_scope", "campaign_id", "by_unit", "unit", "directorate"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    # Rows per unit (by_unit) serve the unit filter; rows per directorate (unit "") everything else.
+    by_unit: Mapped[bool] = mapped_column(Boolean, default=True)
     directorate: Mapped[str] = mapped_column(String(50), default="")  # "" when unknown
     unit: Mapped[str] = mapped_column(String(200), default="")
     competence: Mapped[str] = mapped_column(String(10))

@@ -66,6 +66,7 @@ def refresh(session: Session, campaign_id: int) -> float:
     source = (
         select(
             member.campaign_id,
+            literal(True),
             func.coalesce(member.directorate, literal("")),
             func.coalesce(member.unit, literal("")),
             latest.competence,
@@ -90,10 +91,11 @@ def refresh(session: Session, campaign_id: int) -> float:
         .where(member.campaign_id == campaign_id)
         .group_by(member.campaign_id, member.directorate, member.unit, latest.competence, latest.level)
     )
-    columns = ["campaign_id", "directorate", "unit", "competence", "level", "agents", "twice"]
+    columns = ["campaign_id", "by_unit", "directorate", "unit", "competence", "level", "agents", "twice"]
     columns += ["before_sum", "after_sum", "improved", "declined"]
     session.execute(delete(CompetenceStat).where(CompetenceStat.campaign_id == campaign_id))
     session.execute(insert(CompetenceStat).from_select(columns, source))
+    _rollup_units(session, campaign_id)
     _refresh_daily(session, campaign_id)
     seconds = time.perf_counter() - started
     record = session.get(StatRefresh, campaign_id)
@@ -103,6 +105,31 @@ def refresh(session: Session, campaign_id: int) -> float:
         record.refreshed_at, record.seconds = utcnow(), seconds
     session.flush()
     return seconds
+
+
+def _rollup_units(session: Session, campaign_id: int) -> None:
+    """Directorate-level rows (unit ""), summed from the unit rows just written."""
+    stat = CompetenceStat
+    sums = [
+        func.sum(getattr(stat, name))
+        for name in ("agents", "twice", "before_sum", "after_sum", "improved", "declined")
+    ]
+    source = (
+        select(
+            stat.campaign_id,
+            literal(False),
+            stat.directorate,
+            literal(""),
+            stat.competence,
+            stat.level,
+            *sums,
+        )
+        .where(stat.campaign_id == campaign_id, stat.by_unit.is_(True))
+        .group_by(stat.campaign_id, stat.directorate, stat.competence, stat.level)
+    )
+    columns = ["campaign_id", "by_unit", "directorate", "unit", "competence", "level", "agents", "twice"]
+    columns += ["before_sum", "after_sum", "improved", "declined"]
+    session.execute(insert(stat).from_select(columns, source))
 
 
 def _refresh_daily(session: Session, campaign_id: int) -> None:
@@ -161,8 +188,8 @@ def _scoped(stmt, campaign_ids: Sequence[int] | None, filters: Filters):  # type
     if filters.directorate:
         stmt = stmt.where(CompetenceStat.directorate == filters.directorate)
     if filters.unit:
-        stmt = stmt.where(CompetenceStat.unit == filters.unit)
-    return stmt
+        return stmt.where(CompetenceStat.by_unit.is_(True), CompetenceStat.unit == filters.unit)
+    return stmt.where(CompetenceStat.by_unit.is_(False))
 
 
 def levels(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,23 +14,23 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from bridge.audit import operations as audit
 from bridge.auth.admin_guard import can_read_campaign, is_admin, require_admin
 from bridge.campaigns import operations as ops
 from bridge.campaigns.models import Campaign
-from bridge.core.db import get_session
+from bridge.core.db import get_database, get_session
 from bridge.core.errors import UserFacingError
 from bridge.tracker import charts, export, queries, stats
 from bridge.tracker.filters import FilterError, Filters, parse_filters
+from bridge.tracker.framework import framework as load_framework
 from bridge.tracker.steps import STEP_NAMES
-from config.framework import load_framework
 
 bp = Blueprint("tracker", __name__, url_prefix="/admin/campagnes")
 
@@ -151,8 +151,10 @@ def overview() -> str:
         abort(403)
     filters = _filters()
     ids = None if is_admin() else [row.campaign.id for row in campaigns]
-    by_campaign = queries.funnel(session, ids, filters, "campaign")
-    by_directorate = queries.funnel(session, ids, filters, "directorate")
+    if stats.ensure_fresh(session, ids):
+        session.commit()
+    by_campaign = queries.funnel_from_rollup(session, ids, filters, "campaign")
+    by_directorate = queries.funnel_from_rollup(session, ids, filters, "directorate")
     cap = max((row.campaign.level_cap for row in campaigns), default=5)
     first_day = min((row.campaign.starts_on for row in campaigns if row.campaign.starts_on), default=None)
     context = _sections(ids, filters, cap, first_day)
@@ -186,31 +188,49 @@ def _layout() -> export.Layout:
     return export.Layout(load_framework().competence_codes, include_email=is_admin())
 
 
-def _download_name(campaign: Campaign, extension: str) -> str:
-    return f"pacnum-{campaign.code}-{date.today().isoformat()}.{extension}"
+def _streamed(campaign: Campaign, write: Callable[[Session, Campaign], Iterator[bytes]]) -> Iterator[bytes]:
+    """The body of a download, read with its own session: the request's session is closed when the
+    view returns, before the first byte is sent."""
+    database = get_database()
+    campaign_id = campaign.id
+
+    def body() -> Iterator[bytes]:
+        session = database.sessionmaker()
+        try:
+            own = session.get(Campaign, campaign_id)
+            if own is not None:
+                yield from write(session, own)
+        finally:
+            session.rollback()
+            session.close()
+
+    return body()
+
+
+def _attachment(response: Response, campaign: Campaign, extension: str) -> Response:
+    name = f"pacnum-{campaign.code}-{date.today().isoformat()}.{extension}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/<code>/export.csv")
 def export_csv(code: str) -> Response:
     campaign = readable_campaign(code)
     filters = _filters()
+    layout = _layout()
     delimiter = "," if request.args.get("sep") == "comma" else ";"
-    body = export.stream_csv(get_session(), campaign, filters, _layout(), delimiter=delimiter)
-    response = Response(stream_with_context(body), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{_download_name(campaign, "csv")}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    body = _streamed(
+        campaign, lambda session, own: export.stream_csv(session, own, filters, layout, delimiter=delimiter)
+    )
+    return _attachment(Response(body, mimetype="text/csv"), campaign, "csv")
 
 
 @bp.get("/<code>/export.xlsx")
 def export_xlsx(code: str) -> Response:
     campaign = readable_campaign(code)
     filters = _filters()
-    body = export.stream_xlsx(get_session(), campaign, filters, _layout())
-    response = Response(
-        stream_with_context(body),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response.headers["Content-Disposition"] = f'attachment; filename="{_download_name(campaign, "xlsx")}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    layout = _layout()
+    body = _streamed(campaign, lambda session, own: export.stream_xlsx(session, own, filters, layout))
+    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return _attachment(Response(body, mimetype=mimetype), campaign, "xlsx")

@@ -3,7 +3,7 @@ daily statistics, tracker indexes, the four directorates.
 
 Revision ID: 0006_tracker
 Revises: 0005_items
-Create Date: 2026-11-29 06:29:35.395932
+Create Date: 2026-11-29 06:38:32.386735
 """
 
 from collections.abc import Sequence
@@ -42,6 +42,7 @@ def upgrade() -> None:
         "tracker_competence_stat",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("by_unit", sa.Boolean(), nullable=False),
         sa.Column("directorate", sa.String(length=50), nullable=False),
         sa.Column("unit", sa.String(length=200), nullable=False),
         sa.Column("competence", sa.String(length=10), nullable=False),
@@ -62,7 +63,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("tracker_competence_stat", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_tracker_competence_stat_scope", ["campaign_id", "directorate", "unit"], unique=False
+            "ix_tracker_competence_stat_scope",
+            ["campaign_id", "by_unit", "unit", "directorate"],
+            unique=False,
         )
 
     op.create_table(
@@ -136,16 +139,16 @@ def upgrade() -> None:
             unique=False,
         )
         batch_op.create_foreign_key(
-            batch_op.f("fk_campaign_member_first_assessment_id_assessment"),
+            batch_op.f("fk_campaign_member_latest_assessment_id_assessment"),
             "assessment",
-            ["first_assessment_id"],
+            ["latest_assessment_id"],
             ["id"],
             ondelete="SET NULL",
         )
         batch_op.create_foreign_key(
-            batch_op.f("fk_campaign_member_latest_assessment_id_assessment"),
+            batch_op.f("fk_campaign_member_first_assessment_id_assessment"),
             "assessment",
-            ["latest_assessment_id"],
+            ["first_assessment_id"],
             ["id"],
             ondelete="SET NULL",
         )
@@ -215,10 +218,10 @@ def downgrade() -> None:
 
     with op.batch_alter_table("campaign_member", schema=None) as batch_op:
         batch_op.drop_constraint(
-            batch_op.f("fk_campaign_member_latest_assessment_id_assessment"), type_="foreignkey"
+            batch_op.f("fk_campaign_member_first_assessment_id_assessment"), type_="foreignkey"
         )
         batch_op.drop_constraint(
-            batch_op.f("fk_campaign_member_first_assessment_id_assessment"), type_="foreignkey"
+            batch_op.f("fk_campaign_member_latest_assessment_id_assessment"), type_="foreignkey"
         )
         batch_op.drop_index("ix_campaign_member_scope_targeted_at")
         batch_op.drop_index("ix_campaign_member_scope_first_launch_at")

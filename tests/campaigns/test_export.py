@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import urllib.request
 from pathlib import Path
 
+from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -17,6 +19,7 @@ from bridge.tracker import export
 from bridge.tracker.filters import Filters
 from tests.campaigns.conftest import CODES, Known, at
 from tests.campaigns.xlsx import read_rows
+from tests.support.live_server import LiveServer
 
 
 def read_csv(data: bytes, delimiter: str = ";") -> list[dict[str, str]]:
@@ -151,3 +154,20 @@ def test_cli_export(known: Known, runner: FlaskCliRunner, tmp_path: Path) -> Non
     assert len(read_rows(xlsx)) == 6
     missing = runner.invoke(args=["bridge", "campaign", "export", "NOPE", "-o", str(target)])
     assert missing.exit_code == 1
+
+
+def test_downloads_stream_over_real_http(known: Known, live_server: LiveServer, app: Flask) -> None:
+    """Through a real server the request's session is gone before the body streams: the export must
+    read with its own session."""
+    cookie = app.session_interface.get_signing_serializer(app).dumps({"admin_user_id": 1})  # type: ignore[attr-defined]
+    for extension in ("csv", "xlsx"):
+        request = urllib.request.Request(
+            f"{live_server.url}/admin/campagnes/DGFIP-T1/export.{extension}",
+            headers={"Cookie": f"{app.config['SESSION_COOKIE_NAME']}={cookie}"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = response.read()
+        if extension == "csv":
+            assert len(read_csv(body)) == 5
+        else:
+            assert body.startswith(b"PK")
