@@ -111,7 +111,7 @@ class LineChart:
 
 def line_chart(days: Sequence[date], series: Sequence[tuple[str, str, Sequence[int]]]) -> LineChart:
     """Lines over time: series = (name, label, values per day)."""
-    plot_x, plot_y, plot_width, plot_height = 60, 15, WIDTH - 60 - 130, 240
+    plot_x, plot_y, plot_width, plot_height = 60, 60, WIDTH - 60 - 20, 240
     top = max((max(values, default=0) for _n, _l, values in series), default=0) or 1
     magnitude = 10 ** max(0, len(str(top)) - 1)
     top = ((top + magnitude - 1) // magnitude) * magnitude
