@@ -155,7 +155,7 @@ def export_child(url: str, fmt: str, instance: Path) -> None:
     client.get("/admin/campagnes")  # warm imports, templates and the connection pool
     baseline = _rss_kb()
     started = time.perf_counter()
-    response = client.get(f"/admin/campagnes/{CAMPAIGN}/export.{fmt}", buffered=False)
+    response = client.get(f"/admin/campagnes/export.{fmt}", buffered=False)  # every campaign
     size = lines = 0
     for chunk in response.response:
         size += len(chunk)
@@ -178,6 +178,7 @@ def export_child(url: str, fmt: str, instance: Path) -> None:
 
 
 def time_exports(url: str, instance: Path, members: int) -> dict[str, dict[str, float]]:
+    """Export every campaign (one row per membership: all 130,000 at full size)."""
     results: dict[str, dict[str, float]] = {}
     for fmt in ("csv", "xlsx"):
         out = subprocess.run(
@@ -239,10 +240,11 @@ def main() -> None:
             ),
             {"c": CAMPAIGN},
         ).scalar_one()
+        everyone = conn.execute(text("SELECT count(*) FROM campaign_member")).scalar_one()
     report["campaign_members"] = members
     report["pages"] = time_pages(app, args.requests)
     database.dispose()
-    report["exports"] = time_exports(url, args.instance, members)
+    report["exports"] = time_exports(url, args.instance, everyone)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"tracker-{report['db']}.json").write_text(json.dumps(report, indent=2))
     print(f"\n| page ({report['db']}, {args.agents} agents, {members} in {CAMPAIGN}) | p50 ms | p95 ms |")

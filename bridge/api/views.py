@@ -255,7 +255,7 @@ def agents(code: str) -> Response:
     filters = _filters()
     limit = _limit()
     after = _after(request.args.get("cursor"))
-    records = export.page(get_session(), campaign, filters, after, limit + 1)
+    records = export.page(get_session(), [campaign.id], filters, after, limit + 1)
     more = len(records) > limit
     records = records[:limit]
     data = [

@@ -52,7 +52,8 @@ def import_population_command(code: str, file: Path, dry_run: bool) -> None:
 
 
 @campaign_cli.command("export")
-@click.argument("code")
+@click.argument("code", required=False)
+@click.option("--all", "all_campaigns", is_flag=True, help="Every campaign in one file (instead of CODE).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write."
@@ -64,7 +65,8 @@ def import_population_command(code: str, file: Path, dry_run: bool) -> None:
 @click.option("--unit", default=None, help="Only this unit's members.")
 @click.option("--no-email", is_flag=True, help="Leave the e-mail column out.")
 def export_command(
-    code: str,
+    code: str | None,
+    all_campaigns: bool,
     fmt: str,
     output: Path,
     delimiter: str,
@@ -72,23 +74,36 @@ def export_command(
     unit: str | None,
     no_email: bool,
 ) -> None:
-    """Export campaign CODE, one row per member (streamed: constant memory)."""
+    """Export campaign CODE (or --all), one row per member, streamed in constant memory."""
+    if bool(code) == all_campaigns:
+        raise click.ClickException("give a campaign CODE or --all (not both)")
     database = get_database()
     layout = export.Layout(load_framework().competence_codes, include_email=not no_email)
     filters = Filters(directorate=directorate, unit=unit)
     started = time.perf_counter()
     with database.session_scope() as session:
-        campaign = get_campaign(session, code)
-        if campaign is None:
-            raise click.ClickException(f"no campaign with code {code!r}: see /admin/campagnes")
-        total = export.count_members(session, campaign, filters)
-        with click.progressbar(length=total, label=f"Exporting {code}") as bar:
+        ids: list[int] | None = None
+        if code:
+            campaign = get_campaign(session, code)
+            if campaign is None:
+                raise click.ClickException(f"no campaign with code {code!r}: see /admin/campagnes")
+            ids = [campaign.id]
+        total = export.count_members(session, ids, filters)
+        with click.progressbar(length=total, label=f"Exporting {code or 'all campaigns'}") as bar:
             if fmt == "xlsx":
-                rows = export.write_xlsx(session, campaign, filters, layout, str(output), progress=bar.update)
+                rows = export.write_xlsx(
+                    session,
+                    ids,
+                    filters,
+                    layout,
+                    str(output),
+                    sheet_name=code or "PACNum",
+                    progress=bar.update,
+                )
             else:
                 rows = 0
                 with output.open("wb") as handle:
-                    for chunk in export.stream_csv(session, campaign, filters, layout, delimiter=delimiter):
+                    for chunk in export.stream_csv(session, ids, filters, layout, delimiter=delimiter):
                         handle.write(chunk)
                         done = chunk.count(b"\n")
                         rows += done

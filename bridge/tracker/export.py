@@ -77,12 +77,14 @@ class MemberRecord:
         return row
 
 
-def _members_stmt(campaign: Campaign, filters: Filters, after_id: int | None = None):  # type: ignore[no-untyped-def]
+def _members_stmt(campaign_ids: Sequence[int] | None, filters: Filters, after_id: int | None = None):  # type: ignore[no-untyped-def]
     member = CampaignMember
     stmt = (
         select(
             member.id,
             member.agent_id,
+            member.campaign_id,
+            Campaign.code,
             member.directorate,
             member.unit,
             Agent.external_id,
@@ -92,9 +94,11 @@ def _members_stmt(campaign: Campaign, filters: Filters, after_id: int | None = N
             member.latest_assessment_id,
         )
         .join(Agent, Agent.id == member.agent_id)
-        .where(member.campaign_id == campaign.id)
+        .join(Campaign, Campaign.id == member.campaign_id)
         .order_by(member.id)
     )
+    if campaign_ids is not None:
+        stmt = stmt.where(member.campaign_id.in_(list(campaign_ids)))
     if filters.directorate:
         stmt = stmt.where(member.directorate == filters.directorate)
     if filters.unit:
@@ -104,7 +108,7 @@ def _members_stmt(campaign: Campaign, filters: Filters, after_id: int | None = N
     return stmt
 
 
-def _records(session: Session, campaign: Campaign, rows: Sequence[Any]) -> list[MemberRecord]:
+def _records(session: Session, rows: Sequence[Any]) -> list[MemberRecord]:
     assessment_ids = {r.latest_assessment_id for r in rows} | {r.first_assessment_id for r in rows}
     assessment_ids.discard(None)
     levels: dict[int, dict[str, int]] = {}
@@ -114,20 +118,23 @@ def _records(session: Session, campaign: Campaign, rows: Sequence[Any]) -> list[
         ).where(CompetenceResult.assessment_id.in_(assessment_ids))
         for assessment_id, competence, level in session.execute(stmt):
             levels.setdefault(assessment_id, {})[competence] = level
-    recommendations: dict[int, dict[str, int]] = {}
-    agent_ids = [r.agent_id for r in rows]
-    stmt_recs = (
-        select(Recommendation.agent_id, Recommendation.status, func.count())
-        .where(Recommendation.campaign_id == campaign.id, Recommendation.agent_id.in_(agent_ids))
-        .group_by(Recommendation.agent_id, Recommendation.status)
-    )
-    for agent_id, status, n in session.execute(stmt_recs):
-        recommendations.setdefault(agent_id, {})[status] = int(n)
+    recommendations: dict[tuple[int | None, int], dict[str, int]] = {}
+    if rows:
+        stmt_recs = (
+            select(Recommendation.campaign_id, Recommendation.agent_id, Recommendation.status, func.count())
+            .where(
+                Recommendation.campaign_id.in_({r.campaign_id for r in rows}),
+                Recommendation.agent_id.in_([r.agent_id for r in rows]),
+            )
+            .group_by(Recommendation.campaign_id, Recommendation.agent_id, Recommendation.status)
+        )
+        for campaign_id, agent_id, status, n in session.execute(stmt_recs):
+            recommendations.setdefault((campaign_id, agent_id), {})[status] = int(n)
     return [
         MemberRecord(
             member_id=r.id,
             agent_id=r.agent_id,
-            campaign=campaign.code,
+            campaign=r.code,
             directorate=r.directorate,
             unit=r.unit,
             external_id=r.external_id,
@@ -135,29 +142,34 @@ def _records(session: Session, campaign: Campaign, rows: Sequence[Any]) -> list[
             dates={name: getattr(r, name) for name in DATE_FIELDS},
             latest=levels.get(r.latest_assessment_id, {}) if r.latest_assessment_id else {},
             first=levels.get(r.first_assessment_id, {}) if r.first_assessment_id else {},
-            recommendations=recommendations.get(r.agent_id, {}),
+            recommendations=recommendations.get((r.campaign_id, r.agent_id), {}),
         )
         for r in rows
     ]
 
 
-def iter_records(session: Session, campaign: Campaign, filters: Filters) -> Iterator[list[MemberRecord]]:
-    """Every member, partition by partition, with a server-side cursor (flat memory)."""
-    result = session.execute(_members_stmt(campaign, filters).execution_options(yield_per=PARTITION))
+def iter_records(
+    session: Session, campaign_ids: Sequence[int] | None, filters: Filters
+) -> Iterator[list[MemberRecord]]:
+    """Every member of the campaigns (None: all), partition by partition, with a server-side cursor
+    (flat memory)."""
+    result = session.execute(_members_stmt(campaign_ids, filters).execution_options(yield_per=PARTITION))
     for partition in result.partitions():
-        yield _records(session, campaign, partition)
+        yield _records(session, partition)
 
 
 def page(
-    session: Session, campaign: Campaign, filters: Filters, after_id: int | None, limit: int
+    session: Session, campaign_ids: Sequence[int] | None, filters: Filters, after_id: int | None, limit: int
 ) -> list[MemberRecord]:
     """One keyset page of members (API pagination: ``member id > after_id``)."""
-    rows = session.execute(_members_stmt(campaign, filters, after_id).limit(limit)).all()
-    return _records(session, campaign, rows)
+    rows = session.execute(_members_stmt(campaign_ids, filters, after_id).limit(limit)).all()
+    return _records(session, rows)
 
 
-def count_members(session: Session, campaign: Campaign, filters: Filters) -> int:
-    stmt = select(func.count()).select_from(CampaignMember).where(CampaignMember.campaign_id == campaign.id)
+def count_members(session: Session, campaign_ids: Sequence[int] | None, filters: Filters) -> int:
+    stmt = select(func.count()).select_from(CampaignMember)
+    if campaign_ids is not None:
+        stmt = stmt.where(CampaignMember.campaign_id.in_(list(campaign_ids)))
     if filters.directorate:
         stmt = stmt.where(CampaignMember.directorate == filters.directorate)
     if filters.unit:
@@ -181,14 +193,19 @@ def _csv_cell(value: Any) -> Any:
 
 
 def stream_csv(
-    session: Session, campaign: Campaign, filters: Filters, layout: Layout, *, delimiter: str = ";"
+    session: Session,
+    campaign_ids: Sequence[int] | None,
+    filters: Filters,
+    layout: Layout,
+    *,
+    delimiter: str = ";",
 ) -> Iterator[bytes]:
     """UTF-8 with BOM (Excel opens it with the accents right), dates in UTC as YYYY-MM-DD HH:MM:SS."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(layout.header)
     yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    for records in iter_records(session, campaign, filters):
+    for records in iter_records(session, campaign_ids, filters):
         buffer.seek(0)
         buffer.truncate()
         for record in records:
@@ -197,19 +214,26 @@ def stream_csv(
 
 
 def write_xlsx(
-    session: Session, campaign: Campaign, filters: Filters, layout: Layout, path: str, progress: Any = None
+    session: Session,
+    campaign_ids: Sequence[int] | None,
+    filters: Filters,
+    layout: Layout,
+    path: str,
+    *,
+    sheet_name: str = "PACNum",
+    progress: Any = None,
 ) -> int:
     """Write the workbook row by row (XlsxWriter constant_memory: flushed as it goes); returns rows."""
     workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "remove_timezone": True})
     try:
-        sheet = workbook.add_worksheet(campaign.code[:31])
+        sheet = workbook.add_worksheet(sheet_name[:31])
         bold = workbook.add_format({"bold": True})
         when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
         sheet.write_row(0, 0, layout.header, bold)
         sheet.freeze_panes(1, 0)
         date_columns = {layout.header.index(name) for name in DATE_FIELDS}
         row_number = 0
-        for records in iter_records(session, campaign, filters):
+        for records in iter_records(session, campaign_ids, filters):
             for record in records:
                 row_number += 1
                 for col, value in enumerate(record.cells(layout)):
@@ -228,12 +252,14 @@ def write_xlsx(
     return row_number
 
 
-def stream_xlsx(session: Session, campaign: Campaign, filters: Filters, layout: Layout) -> Iterator[bytes]:
+def stream_xlsx(
+    session: Session, campaign_ids: Sequence[int] | None, filters: Filters, layout: Layout, sheet_name: str
+) -> Iterator[bytes]:
     """Build the workbook in a temporary file (constant memory), then stream it and delete it."""
     handle, path = tempfile.mkstemp(prefix="pacnum-export-", suffix=".xlsx")
     os.close(handle)
     try:
-        write_xlsx(session, campaign, filters, layout, path)
+        write_xlsx(session, campaign_ids, filters, layout, path, sheet_name=sheet_name)
         with open(path, "rb") as stream:
             while chunk := stream.read(256 * 1024):
                 yield chunk

@@ -188,18 +188,15 @@ def _layout() -> export.Layout:
     return export.Layout(load_framework().competence_codes, include_email=is_admin())
 
 
-def _streamed(campaign: Campaign, write: Callable[[Session, Campaign], Iterator[bytes]]) -> Iterator[bytes]:
+def _streamed(write: Callable[[Session], Iterator[bytes]]) -> Iterator[bytes]:
     """The body of a download, read with its own session: the request's session is closed when the
     view returns, before the first byte is sent."""
     database = get_database()
-    campaign_id = campaign.id
 
     def body() -> Iterator[bytes]:
         session = database.sessionmaker()
         try:
-            own = session.get(Campaign, campaign_id)
-            if own is not None:
-                yield from write(session, own)
+            yield from write(session)
         finally:
             session.rollback()
             session.close()
@@ -207,30 +204,40 @@ def _streamed(campaign: Campaign, write: Callable[[Session, Campaign], Iterator[
     return body()
 
 
-def _attachment(response: Response, campaign: Campaign, extension: str) -> Response:
-    name = f"pacnum-{campaign.code}-{date.today().isoformat()}.{extension}"
+def _attachment(response: Response, stem: str, extension: str) -> Response:
+    name = f"pacnum-{stem}-{date.today().isoformat()}.{extension}"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-@bp.get("/<code>/export.csv")
-def export_csv(code: str) -> Response:
-    campaign = readable_campaign(code)
-    filters = _filters()
-    layout = _layout()
-    delimiter = "," if request.args.get("sep") == "comma" else ";"
-    body = _streamed(
-        campaign, lambda session, own: export.stream_csv(session, own, filters, layout, delimiter=delimiter)
-    )
-    return _attachment(Response(body, mimetype="text/csv"), campaign, "csv")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@bp.get("/<code>/export.xlsx")
-def export_xlsx(code: str) -> Response:
-    campaign = readable_campaign(code)
+def _export(campaign_ids: list[int] | None, stem: str, extension: str) -> Response:
     filters = _filters()
     layout = _layout()
-    body = _streamed(campaign, lambda session, own: export.stream_xlsx(session, own, filters, layout))
-    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return _attachment(Response(body, mimetype=mimetype), campaign, "xlsx")
+    if extension == "csv":
+        delimiter = "," if request.args.get("sep") == "comma" else ";"
+        body = _streamed(lambda s: export.stream_csv(s, campaign_ids, filters, layout, delimiter=delimiter))
+        return _attachment(Response(body, mimetype="text/csv"), stem, "csv")
+    body = _streamed(lambda s: export.stream_xlsx(s, campaign_ids, filters, layout, stem))
+    return _attachment(Response(body, mimetype=XLSX), stem, "xlsx")
+
+
+@bp.get("/<code>/export.<any(csv, xlsx):extension>")
+def export_campaign(code: str, extension: str) -> Response:
+    campaign = readable_campaign(code)
+    return _export([campaign.id], campaign.code, extension)
+
+
+@bp.get("/export.<any(csv, xlsx):extension>")
+def export_all(extension: str) -> Response:
+    """Every campaign the user may read, in one file (the programme view)."""
+    session = get_session()
+    if is_admin():
+        return _export(None, "toutes-campagnes", extension)
+    ids = [row.campaign.id for row in ops.list_campaigns(session) if can_read_campaign(row.campaign)]
+    if not ids:
+        abort(403)
+    return _export(ids, "toutes-campagnes", extension)

@@ -108,7 +108,9 @@ def test_formulas_are_neutralised(db_session: Session, known: Known) -> None:
         update(CampaignMember).where(CampaignMember.agent_id == known.agents["a1"].id).values(unit="=1+1")
     )
     db_session.commit()
-    data = b"".join(export.stream_csv(db_session, known.campaign, Filters(), export.Layout(CODES, False)))
+    data = b"".join(
+        export.stream_csv(db_session, [known.campaign.id], Filters(), export.Layout(CODES, False))
+    )
     assert "'=1+1" in data.decode("utf-8")
 
 
@@ -131,7 +133,7 @@ def test_xlsx_read_back(db_session: Session, known: Known, admin_client: FlaskCl
 
 def test_partitions_cover_every_member(db_session: Session, known: Known, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(export, "PARTITION", 2)
-    partitions = list(export.iter_records(db_session, known.campaign, Filters()))
+    partitions = list(export.iter_records(db_session, [known.campaign.id], Filters()))
     assert [len(p) for p in partitions] == [2, 2, 1]
     assert len({r.member_id for p in partitions for r in p}) == 5
 
@@ -171,3 +173,19 @@ def test_downloads_stream_over_real_http(known: Known, live_server: LiveServer, 
             assert len(read_csv(body)) == 5
         else:
             assert body.startswith(b"PK")
+
+
+def test_all_campaigns_export(
+    known: Known, admin_client: FlaskClient, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    rows = read_csv(admin_client.get("/admin/campagnes/export.csv").get_data())
+    assert sorted(r["campaign"] for r in rows) == ["DGFIP-T1"] * 5 + ["DOUANE-T1"]
+    douane = read_csv(admin_client.get("/admin/campagnes/export.csv?directorate=DOUANE").get_data())
+    assert sorted(r["external_id"] for r in douane) == ["X-a5", "X-a6"]
+    target = tmp_path / "all.csv"
+    result = runner.invoke(args=["bridge", "campaign", "export", "--all", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "Exported 6 rows" in result.output
+    both = runner.invoke(args=["bridge", "campaign", "export", "DGFIP-T1", "--all", "-o", str(target)])
+    assert both.exit_code == 1
+    assert "not both" in both.output

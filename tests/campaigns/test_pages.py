@@ -23,6 +23,8 @@ ADMIN_GETS = [
     "/admin/campagnes/DGFIP-T1/suivi",
     "/admin/campagnes/DGFIP-T1/export.csv",
     "/admin/campagnes/DGFIP-T1/export.xlsx",
+    "/admin/campagnes/export.csv",
+    "/admin/campagnes/export.xlsx",
 ]
 
 
