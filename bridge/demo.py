@@ -10,8 +10,10 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from bridge.campaigns.demo_data import seed_demo as seed_tracker_demo
 from config.settings import Settings
 
 Seeder = Callable[[Session, Settings], str]
 
-DEMO_SEEDERS: list[tuple[str, Seeder]] = []
+# The tracker's demo campaigns last: they use the catalogue's trainings when other seeders made them.
+DEMO_SEEDERS: list[tuple[str, Seeder]] = [("tracker", seed_tracker_demo)]

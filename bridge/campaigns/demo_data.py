@@ -29,7 +29,8 @@ from bridge.catalog.models import Training, TrainingCompetence
 from bridge.recommendations.models import Recommendation
 from bridge.tracker import stats
 from config.database import utcnow
-from config.framework import Framework
+from config.framework import Framework, load_framework
+from config.settings import Settings
 
 PREFIX = "DEMO-"
 CHUNK_AGENTS = 2000
@@ -490,3 +491,14 @@ class _Writer:
                     "completed_at": completed,
                 }
             )
+
+
+def seed_demo(session: Session, settings: Settings) -> str:
+    """`bridge setup --demo` (make run): a small programme for the tracker, once."""
+    existing = session.scalar(
+        select(func.count()).select_from(Campaign).where(Campaign.code.like(f"{PREFIX}%"))
+    )
+    if existing:
+        return "demo campaigns already there"
+    summary = generate(session, load_framework(), 3000, seed=1)
+    return summary.line() + " (more: flask --app wsgi bridge demo-data --agents 130000 --replace)"

@@ -8,9 +8,13 @@ from sqlalchemy.orm import Session
 
 from bridge.agents.models import Agent
 from bridge.assessment.models import Assessment, CompetenceResult
+from bridge.campaigns import demo_data
 from bridge.campaigns.models import Campaign, CampaignMember
+from bridge.catalog.models import Training, TrainingCompetence
+from bridge.recommendations.models import Recommendation
 from bridge.tracker import queries, stats
 from bridge.tracker.filters import Filters
+from config.framework import load_framework
 from tests.campaigns.conftest import CODES
 
 
@@ -68,3 +72,49 @@ def test_demo_data_small(runner: FlaskCliRunner, db_session: Session) -> None:
     db_session.expire_all()
     assert count(db_session, Agent) == 50
     assert db_session.scalar(select(func.count()).select_from(Campaign)) == 7
+
+
+def test_setup_demo_seeds_the_tracker_once(runner: FlaskCliRunner, db_session: Session) -> None:
+    first = runner.invoke(args=["bridge", "setup", "--demo"])
+    assert first.exit_code == 0, first.output
+    assert "Demo tracker: 3000 agents in 7 campaigns" in first.output
+    again = runner.invoke(args=["bridge", "setup", "--demo"])
+    assert "Demo tracker: demo campaigns already there" in again.output
+    assert count(db_session, Agent) == 3000
+
+
+def test_demo_data_recommends_the_catalogue(db_session: Session) -> None:
+    for i, code in enumerate(CODES):
+        training = Training(
+            code=f"T-{code}", title=f"Formation {code}", modality="online", duration_minutes=60
+        )
+        training.competences = [TrainingCompetence(competence=code, goal_level=2, target_level=3)]
+        db_session.add(training)
+        if i == 0:
+            db_session.add(
+                Training(code="T-off", title="Retirée", modality="online", duration_minutes=60, active=False)
+            )
+    db_session.commit()
+    summary = demo_data.generate(db_session, load_framework(), 300, seed=5)
+    db_session.commit()
+    assert summary.catalogue
+    assert summary.recommendations > 0
+    by_status = dict(
+        db_session.execute(select(Recommendation.status, func.count()).group_by(Recommendation.status)).all()
+    )
+    completed_members = db_session.scalar(
+        select(func.count()).select_from(CampaignMember).where(CampaignMember.completed_at.is_not(None))
+    )
+    assert by_status.get("completed", 0) == completed_members
+    # Every recommendation belongs to an assessed member of its campaign.
+    orphan = db_session.scalar(
+        select(func.count())
+        .select_from(Recommendation)
+        .outerjoin(
+            CampaignMember,
+            (CampaignMember.agent_id == Recommendation.agent_id)
+            & (CampaignMember.campaign_id == Recommendation.campaign_id),
+        )
+        .where(CampaignMember.assessed_at.is_(None))
+    )
+    assert orphan == 0
