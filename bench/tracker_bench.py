@@ -66,6 +66,7 @@ def generate(url: str, agents: int) -> dict[str, Any]:
     started = time.perf_counter()
     with database.session_scope() as session:
         summary = demo_data.generate(session, load_framework(), agents, seed=1)
+    demo_data.vacuum_analyze(database.engine)
     seconds = time.perf_counter() - started
     database.dispose()
     print(f"demo-data: {summary.line()} in {seconds:.0f} s", file=sys.stderr)

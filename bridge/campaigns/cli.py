@@ -153,4 +153,5 @@ def demo_data_command(n_agents: int, seed: int, replace: bool) -> None:
             raise click.ClickException(
                 "demo campaigns already exist: run again with --replace to delete and regenerate them"
             ) from exc
+    demo_data.vacuum_analyze(database.engine)
     click.echo(f"Demo data: {summary.line()} ({time.perf_counter() - started:.0f} s).")

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import Engine, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from bridge.agents.models import Agent
@@ -502,3 +502,14 @@ def seed_demo(session: Session, settings: Settings) -> str:
         return "demo campaigns already there"
     summary = generate(session, load_framework(), 3000, seed=1)
     return summary.line() + " (more: flask --app wsgi bridge demo-data --agents 130000 --replace)"
+
+
+def vacuum_analyze(engine: Engine) -> None:
+    """PostgreSQL after a bulk load: VACUUM sets the visibility map that index-only scans need (the
+    tracker's funnel counts are index-only), ANALYZE refreshes the planner's statistics. Outside any
+    transaction, as VACUUM requires; autovacuum would get there too, later."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in ("agent", "campaign_member", "assessment", "competence_result", "recommendation"):
+            conn.execute(text(f"VACUUM ANALYZE {table}"))

@@ -1,8 +1,8 @@
 """The funnel and its progress over time, counted by the database, never row by row in Python.
 
 Funnel steps are the dated columns of CampaignMember, which also carries each member's directorate
-and unit: every step is counted by an index-only scan of its covering index (campaign, directorate,
-unit, step date). With a date range, a step counts the members who reached it during the period;
+and unit: one covering index (campaign, directorate, unit, the six step dates) answers the funnel with
+an index-only scan. With a date range, a step counts the members who reached it during the period;
 without one, everyone who reached it. Progress reads the daily rollup of bridge.tracker.stats, or the
 members themselves when filtered by unit (a small set). Levels and before/after: bridge.tracker.stats.
 """
@@ -76,11 +76,12 @@ def _in_period(column: Any, filters: Filters) -> ColumnElement[bool]:
     return and_(*conditions)
 
 
-def _count_in_period(column: Any, filters: Filters) -> ColumnElement[int]:
-    """count(*), or the count of dates in the period. The period stays out of the WHERE clause on
-    purpose: there, SQLite's planner leaves the step's covering index for a table scan (10x slower)."""
+def _count_in_period(column: Any, filters: Filters, *, counted: Any = None) -> ColumnElement[int]:
+    """count(counted) (count(*) when None), or the count of dates in the period. The period stays out
+    of the WHERE clause on purpose: there, SQLite's planner leaves the covering index for a table scan
+    (10x slower)."""
     if not filters.has_period:
-        return func.count()
+        return func.count(counted) if counted is not None else func.count()
     return func.count(case((_in_period(column, filters), 1)))
 
 
@@ -93,24 +94,20 @@ def funnel(
 ) -> Funnel:
     """Funnel counts, optionally grouped by campaign, directorate or unit (unit = directorate + unit).
 
-    Each step is one index-only GROUP BY in the index's order (campaign, directorate, unit), so no
-    sort is needed; the few resulting rows are folded into the asked grouping here."""
+    One index-only scan of ix_campaign_member_tracker counts every step, grouped in the index's order
+    (campaign, directorate, unit) so no sort is needed; the few resulting rows are folded here."""
     if group is not None and group not in GROUPS:
         raise ValueError(f"group must be one of {GROUPS}")
     member = CampaignMember
     keys = [member.campaign_id, member.directorate, member.unit][
         : {"directorate": 2, "unit": 3}.get(group or "", 1)
     ]
-    parts = []
-    for name, column in STEPS:
-        part = select(literal(name).label("step"), *keys, _count_in_period(column, filters).label("n"))
-        parts.append(_scope(part.where(column.is_not(None)), campaign_ids, filters).group_by(*keys))
+    counts_sql = [_count_in_period(column, filters, counted=column) for _name, column in STEPS]
+    stmt = _scope(select(*keys, *counts_sql), campaign_ids, filters).group_by(*keys)
     rows: dict[tuple[Any, ...], dict[str, int]] = {}
     total = FunnelRow(key=(), counts=_empty())
-    for record in session.execute(union_all(*parts)):
-        step, *values, n = tuple(record)
-        if not n:
-            continue
+    for record in session.execute(stmt):
+        values = tuple(record)
         key: tuple[Any, ...] = ()
         if group == "campaign":
             key = (values[0],)
@@ -119,8 +116,9 @@ def funnel(
         elif group == "unit":
             key = (values[1], values[2])
         counts = rows.setdefault(key, _empty())
-        counts[step] += int(n)
-        total.counts[step] += int(n)
+        for name, n in zip(STEP_NAMES, values[len(keys) :], strict=True):
+            counts[name] += int(n)
+            total.counts[name] += int(n)
     ordered = [FunnelRow(key, counts) for key, counts in rows.items()] if group else []
     if group == "unit":
         ordered.sort(key=lambda r: (-r.targeted, tuple(str(k) for k in r.key)))

@@ -3,7 +3,7 @@ daily statistics, tracker indexes, the four directorates.
 
 Revision ID: 0006_tracker
 Revises: 0005_items
-Create Date: 2026-11-29 06:38:32.386735
+Create Date: 2026-11-29 06:59:02.732300
 """
 
 from collections.abc import Sequence
@@ -109,46 +109,31 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("latest_assessment_id", sa.Integer(), nullable=True))
         batch_op.create_index("ix_campaign_member_latest_assessment", ["latest_assessment_id"], unique=False)
         batch_op.create_index(
-            "ix_campaign_member_scope_accepted_at",
-            ["campaign_id", "directorate", "unit", "accepted_at"],
+            "ix_campaign_member_tracker",
+            [
+                "campaign_id",
+                "directorate",
+                "unit",
+                "targeted_at",
+                "first_launch_at",
+                "assessed_at",
+                "accepted_at",
+                "enrolled_at",
+                "completed_at",
+            ],
             unique=False,
-        )
-        batch_op.create_index(
-            "ix_campaign_member_scope_assessed_at",
-            ["campaign_id", "directorate", "unit", "assessed_at"],
-            unique=False,
-        )
-        batch_op.create_index(
-            "ix_campaign_member_scope_completed_at",
-            ["campaign_id", "directorate", "unit", "completed_at"],
-            unique=False,
-        )
-        batch_op.create_index(
-            "ix_campaign_member_scope_enrolled_at",
-            ["campaign_id", "directorate", "unit", "enrolled_at"],
-            unique=False,
-        )
-        batch_op.create_index(
-            "ix_campaign_member_scope_first_launch_at",
-            ["campaign_id", "directorate", "unit", "first_launch_at"],
-            unique=False,
-        )
-        batch_op.create_index(
-            "ix_campaign_member_scope_targeted_at",
-            ["campaign_id", "directorate", "unit", "targeted_at"],
-            unique=False,
-        )
-        batch_op.create_foreign_key(
-            batch_op.f("fk_campaign_member_latest_assessment_id_assessment"),
-            "assessment",
-            ["latest_assessment_id"],
-            ["id"],
-            ondelete="SET NULL",
         )
         batch_op.create_foreign_key(
             batch_op.f("fk_campaign_member_first_assessment_id_assessment"),
             "assessment",
             ["first_assessment_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_campaign_member_latest_assessment_id_assessment"),
+            "assessment",
+            ["latest_assessment_id"],
             ["id"],
             ondelete="SET NULL",
         )
@@ -218,17 +203,12 @@ def downgrade() -> None:
 
     with op.batch_alter_table("campaign_member", schema=None) as batch_op:
         batch_op.drop_constraint(
-            batch_op.f("fk_campaign_member_first_assessment_id_assessment"), type_="foreignkey"
-        )
-        batch_op.drop_constraint(
             batch_op.f("fk_campaign_member_latest_assessment_id_assessment"), type_="foreignkey"
         )
-        batch_op.drop_index("ix_campaign_member_scope_targeted_at")
-        batch_op.drop_index("ix_campaign_member_scope_first_launch_at")
-        batch_op.drop_index("ix_campaign_member_scope_enrolled_at")
-        batch_op.drop_index("ix_campaign_member_scope_completed_at")
-        batch_op.drop_index("ix_campaign_member_scope_assessed_at")
-        batch_op.drop_index("ix_campaign_member_scope_accepted_at")
+        batch_op.drop_constraint(
+            batch_op.f("fk_campaign_member_first_assessment_id_assessment"), type_="foreignkey"
+        )
+        batch_op.drop_index("ix_campaign_member_tracker")
         batch_op.drop_index("ix_campaign_member_latest_assessment")
         batch_op.drop_column("latest_assessment_id")
         batch_op.drop_column("first_assessment_id")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.agents.models import Agent
+from bridge.campaigns import membership
 from bridge.campaigns.membership import RosterMember, import_roster, record_launch
 from bridge.campaigns.models import Campaign, CampaignMember
 from tests.campaigns.conftest import Known, at, finish_assessment
@@ -122,3 +123,24 @@ def test_finished_sitting_moves_latest_and_keeps_first(db_session: Session, know
     db_session.flush()
     db_session.expire(member)
     assert member.latest_assessment_id == free.id
+
+
+def test_concurrent_first_launch_keeps_the_existing_membership(
+    db_session: Session, known: Known, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two launches racing: the second insert hits the unique constraint inside a savepoint and
+    returns the row the first one wrote, without spoiling the surrounding transaction."""
+    a4 = known.agents["a4"]
+    real_member = membership._member
+    calls = {"n": 0}
+
+    def racing(session: Session, campaign_id: int, agent_id: int) -> CampaignMember | None:
+        calls["n"] += 1
+        return None if calls["n"] == 1 else real_member(session, campaign_id, agent_id)
+
+    monkeypatch.setattr(membership, "_member", racing)
+    member, created = membership.ensure_member(db_session, known.campaign.id, a4.id, source="launch")
+    assert created is False
+    assert member.source == "csv"
+    db_session.add(Agent(sub="still-usable"))
+    db_session.commit()
