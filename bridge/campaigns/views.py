@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from bridge.audit import operations as audit
-from bridge.auth.admin_guard import require_admin
+from bridge.auth.admin_guard import current_principal, require_admin
 from bridge.campaigns import operations as ops
 from bridge.campaigns.forms import parse_campaign_form
 from bridge.campaigns.models import Campaign
@@ -20,6 +20,12 @@ from bridge.tracker.framework import framework as load_framework
 bp = Blueprint("campaigns_admin", __name__, url_prefix="/admin")
 
 MAX_SHOWN_ERRORS = 200
+
+
+def _actor() -> str:
+    principal = current_principal()
+    assert principal is not None  # require_admin ran first
+    return principal.actor
 
 
 def _campaign(code: str) -> Campaign:
@@ -43,14 +49,14 @@ def _form_context(
 
 
 @bp.get("/campagnes")
+@require_admin
 def campaign_list() -> str:
-    require_admin()
     return render_template("campaigns/list.html", rows=ops.list_campaigns(get_session()))
 
 
 @bp.route("/campagnes/nouvelle", methods=["GET", "POST"])
+@require_admin
 def campaign_new() -> tuple[str, int] | Response:
-    actor = require_admin()
     session = get_session()
     codes = load_framework().competence_codes
     data = ops.CampaignData(code="", name="", target_profile=dict.fromkeys(codes, 3))
@@ -65,7 +71,7 @@ def campaign_new() -> tuple[str, int] | Response:
                 field, _sep, message = str(exc).partition(": ")
                 errors[field] = message if field != "code" else _("Ce code est déjà pris.")
             else:
-                audit.record(session, actor, "campaign.create", campaign.code)
+                audit.record(session, _actor(), "campaign.create", campaign.code)
                 session.commit()
                 flash(_("Campagne « %(name)s » créée.", name=campaign.name), "success")
                 return redirect(url_for("campaigns_admin.campaign_population", code=campaign.code))
@@ -74,8 +80,8 @@ def campaign_new() -> tuple[str, int] | Response:
 
 
 @bp.route("/campagnes/<code>/modifier", methods=["GET", "POST"])
+@require_admin
 def campaign_edit(code: str) -> tuple[str, int] | Response:
-    actor = require_admin()
     session = get_session()
     campaign = _campaign(code)
     codes = load_framework().competence_codes
@@ -86,7 +92,7 @@ def campaign_edit(code: str) -> tuple[str, int] | Response:
         data, errors = parse_campaign_form(request.form, codes, known, code=campaign.code)
         if not errors:
             ops.update_campaign(session, campaign, data)
-            audit.record(session, actor, "campaign.update", campaign.code)
+            audit.record(session, _actor(), "campaign.update", campaign.code)
             session.commit()
             flash(_("Campagne « %(name)s » enregistrée.", name=campaign.name), "success")
             return redirect(url_for("campaigns_admin.campaign_list"))
@@ -95,13 +101,13 @@ def campaign_edit(code: str) -> tuple[str, int] | Response:
 
 
 @bp.post("/campagnes/<code>/activation")
+@require_admin
 def campaign_activation(code: str) -> Response:
-    actor = require_admin()
     session = get_session()
     campaign = _campaign(code)
     active = request.form.get("active") == "1"
     ops.set_active(session, campaign, active)
-    audit.record(session, actor, "campaign.activate" if active else "campaign.deactivate", campaign.code)
+    audit.record(session, _actor(), "campaign.activate" if active else "campaign.deactivate", campaign.code)
     session.commit()
     if active:
         flash(_("Campagne « %(name)s » réactivée.", name=campaign.name), "success")
@@ -114,8 +120,8 @@ def campaign_activation(code: str) -> Response:
 
 
 @bp.route("/campagnes/<code>/population", methods=["GET", "POST"])
+@require_admin
 def campaign_population(code: str) -> str | tuple[str, int]:
-    actor = require_admin()
     session = get_session()
     campaign = _campaign(code)
     errors: list[str] = []
@@ -141,7 +147,7 @@ def campaign_population(code: str) -> str | tuple[str, int]:
                     stats.refresh(session, campaign.id)
                     audit.record(
                         session,
-                        actor,
+                        _actor(),
                         "campaign.import_population",
                         campaign.code,
                         added=summary.members_added,
@@ -157,8 +163,8 @@ def campaign_population(code: str) -> str | tuple[str, int]:
 
 
 @bp.route("/directions", methods=["GET", "POST"])
+@require_admin
 def directorates() -> str | tuple[str, int] | Response:
-    actor = require_admin()
     session = get_session()
     error: tuple[str, str] | None = None
     values = {"code": "", "name": ""}
@@ -174,7 +180,7 @@ def directorates() -> str | tuple[str, int] | Response:
             }
             error = (field, messages.get(field, str(exc)))
         else:
-            audit.record(session, actor, "directorate.create", directorate.code)
+            audit.record(session, _actor(), "directorate.create", directorate.code)
             session.commit()
             flash(_("Direction %(code)s ajoutée.", code=directorate.code), "success")
             return redirect(url_for("campaigns_admin.directorates"))

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from bridge.audit import operations as audit
-from bridge.auth.admin_guard import can_read_campaign, is_admin, require_admin
+from bridge.auth.admin_guard import can_read_campaign, current_principal, require_admin, require_console
 from bridge.campaigns import operations as ops
 from bridge.campaigns.models import Campaign
 from bridge.core.db import get_database, get_session
@@ -62,6 +62,11 @@ def _period(first_day: date | None) -> str:
     if asked in ("day", "week"):
         return asked
     return "week" if first_day is None or date.today() - first_day > timedelta(days=60) else "day"
+
+
+def _is_admin() -> bool:
+    principal = current_principal()
+    return principal is not None and principal.role == "full"
 
 
 def readable_campaign(code: str) -> Campaign:
@@ -122,6 +127,7 @@ def _funnel_chart(funnel: queries.Funnel) -> charts.BarChart:
 
 
 @bp.get("/<code>/suivi")
+@require_console
 def campaign(code: str) -> str:
     campaign = readable_campaign(code)
     session = get_session()
@@ -138,19 +144,20 @@ def campaign(code: str) -> str:
         steps=step_labels(),
         directorates=ops.directorates(session),
         units=queries.units_of(session, [campaign.id], filters.directorate),
-        can_refresh=is_admin(),
+        can_refresh=_is_admin(),
         **context,
     )
 
 
 @bp.get("/suivi")
+@require_console
 def overview() -> str:
     session = get_session()
     campaigns = [row for row in ops.list_campaigns(session) if can_read_campaign(row.campaign)]
-    if not campaigns and not is_admin():
+    if not campaigns and not _is_admin():
         abort(403)
     filters = _filters()
-    ids = None if is_admin() else [row.campaign.id for row in campaigns]
+    ids = None if _is_admin() else [row.campaign.id for row in campaigns]
     if stats.ensure_fresh(session, ids):
         session.commit()
     by_campaign = queries.funnel_from_rollup(session, ids, filters, "campaign")
@@ -172,12 +179,15 @@ def overview() -> str:
 
 
 @bp.post("/<code>/suivi/recalculer")
+@require_admin
 def refresh(code: str) -> BaseResponse:
-    actor = require_admin()
     campaign = readable_campaign(code)
     session = get_session()
     seconds = stats.refresh(session, campaign.id)
-    audit.record(session, actor, "campaign.refresh_stats", campaign.code)
+    principal = current_principal()
+    audit.record(
+        session, principal.actor if principal else "unknown", "campaign.refresh_stats", campaign.code
+    )
     session.commit()
     flash(_("Statistiques recalculées (%(seconds).1f s).", seconds=seconds), "success")
     params: dict[str, Any] = {"code": campaign.code, **_filters().as_params()}
@@ -185,7 +195,7 @@ def refresh(code: str) -> BaseResponse:
 
 
 def _layout() -> export.Layout:
-    return export.Layout(load_framework().competence_codes, include_email=is_admin())
+    return export.Layout(load_framework().competence_codes, include_email=_is_admin())
 
 
 def _streamed(write: Callable[[Session], Iterator[bytes]]) -> Iterator[bytes]:
@@ -226,16 +236,18 @@ def _export(campaign_ids: list[int] | None, stem: str, extension: str) -> Respon
 
 
 @bp.get("/<code>/export.<any(csv, xlsx):extension>")
+@require_console
 def export_campaign(code: str, extension: str) -> Response:
     campaign = readable_campaign(code)
     return _export([campaign.id], campaign.code, extension)
 
 
 @bp.get("/export.<any(csv, xlsx):extension>")
+@require_console
 def export_all(extension: str) -> Response:
     """Every campaign the user may read, in one file (the programme view)."""
     session = get_session()
-    if is_admin():
+    if _is_admin():
         return _export(None, "toutes-campagnes", extension)
     ids = [row.campaign.id for row in ops.list_campaigns(session) if can_read_campaign(row.campaign)]
     if not ids:
