@@ -12,6 +12,7 @@ from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bridge import cli
+from bridge import models as _models  # noqa: F401 - every mapped table, so foreign keys resolve
 from bridge.api.views import bp as api_bp
 from bridge.assessment import events
 from bridge.campaigns.membership import record_finished_assessment
