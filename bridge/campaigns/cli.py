@@ -10,7 +10,8 @@ from flask.cli import AppGroup
 
 from bridge.campaigns import demo_data
 from bridge.campaigns.operations import get_campaign
-from bridge.campaigns.population import PopulationInvalid, import_population, parse_population
+from bridge.campaigns.population import import_population
+from bridge.campaigns.population_file import PopulationInvalid, parse_population
 from bridge.core.db import get_database
 from bridge.core.settings_access import get_settings
 from bridge.tracker import export, stats

@@ -12,7 +12,8 @@ from bridge.auth.admin_guard import current_principal, require_admin
 from bridge.campaigns import operations as ops
 from bridge.campaigns.forms import parse_campaign_form
 from bridge.campaigns.models import Campaign
-from bridge.campaigns.population import PopulationInvalid, import_population, parse_population
+from bridge.campaigns.population import import_population
+from bridge.campaigns.population_file import PopulationInvalid, parse_population
 from bridge.core.db import get_session
 from bridge.tracker import stats
 from bridge.tracker.framework import framework as load_framework

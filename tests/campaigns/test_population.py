@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from bridge.agents.models import Agent
 from bridge.campaigns.models import CampaignMember
-from bridge.campaigns.population import PopulationInvalid, import_population, parse_population
+from bridge.campaigns.population import import_population
+from bridge.campaigns.population_file import PopulationInvalid, parse_population
 from tests.campaigns.conftest import Known
 
 HEADER = "external_id;email;given_name;family_name;directorate;unit\n"
