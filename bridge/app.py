@@ -12,6 +12,8 @@ from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bridge import cli, lti_handlers
+from bridge import models as _models  # noqa: F401 - every mapped table, so foreign keys resolve
+from bridge.api.views import bp as api_bp
 from bridge.assessment import events as assessment_events
 from bridge.assessment.gradebook import make_score_sender
 from bridge.assessment.runtime import AssessmentRuntime
@@ -19,6 +21,8 @@ from bridge.assessment.views import RUNTIME_KEY, SCORE_SENDER_KEY
 from bridge.assessment.views import bp as assessment_bp
 from bridge.auth import admin_guard, launch_session
 from bridge.auth.views import bp as admin_auth_bp
+from bridge.campaigns.membership import record_finished_assessment
+from bridge.campaigns.views import bp as campaigns_admin_bp
 from bridge.catalog.views import bp as catalog_admin_bp
 from bridge.console.views import bp as console_bp
 from bridge.core import db, errors, metrics, security
@@ -35,6 +39,7 @@ from bridge.recommendations.views import create_blueprint as create_recommendati
 from bridge.staff.views import bp as staff_bp
 from bridge.sync_admin.views import bp as sync_admin_bp
 from bridge.sync_port import build_sync_services
+from bridge.tracker.views import bp as tracker_bp
 from config import migrate
 from config.database import Database
 from config.framework import FrameworkError, load_framework
@@ -113,10 +118,16 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.register_blueprint(sync_admin_bp)
     app.register_blueprint(admin_auth_bp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(campaigns_admin_bp)
+    app.register_blueprint(tracker_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+    assessment_events.on_finished(record_finished_assessment)
     # Rate limits, shared across workers (after the blueprints they protect are registered).
     ratelimit.protect(app, "lti.login", "lti")
     ratelimit.protect(app, "lti.launch", "lti")
     ratelimit.protect(app, "admin_auth.login", "admin_login", username_field="username")
+    ratelimit.protect(app, "api.*", "api")
     cli.init_app(app)
     sync_cli.init_app(app, build_sync_services(database, settings, score_sender))
 

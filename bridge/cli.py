@@ -13,9 +13,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from bridge.api.cli import api_token_cli
 from bridge.assessment.cli import items_cli
 from bridge.assessment.store import ensure_default_bank
 from bridge.auth.cli import admin_cli
+from bridge.campaigns.cli import campaign_cli, demo_data_command
 from bridge.catalog.cli import catalog_cli
 from bridge.core.db import get_database
 from bridge.core.settings_access import get_settings
@@ -33,6 +35,9 @@ bridge_cli.add_command(retention_cli)
 bridge_cli.add_command(doctor_command)
 bridge_cli.add_command(rotate_encryption_command)
 bridge_cli.add_command(admin_cli)
+bridge_cli.add_command(campaign_cli)
+bridge_cli.add_command(api_token_cli)
+bridge_cli.add_command(demo_data_command)
 
 
 @db_cli.command("upgrade")

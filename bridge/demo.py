@@ -10,13 +10,16 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from bridge.campaigns.demo_data import seed_demo as seed_tracker_demo
 from bridge.catalog.demo import seed_catalogue
 from config.settings import Settings
 from lti.demo.seed import seed_demo_platform
 
 Seeder = Callable[[Session, Settings], str]
 
+# The tracker's demo campaigns last: they use the catalogue's trainings.
 DEMO_SEEDERS: list[tuple[str, Seeder]] = [
     ("LTI platform", seed_demo_platform),
     ("catalogue", seed_catalogue),
+    ("tracker", seed_tracker_demo),
 ]

@@ -11,10 +11,11 @@ from sqlalchemy import select
 from bridge.agents.operations import upsert_from_launch
 from bridge.audit import operations as audit
 from bridge.auth.launch_session import LaunchSession, start_session
+from bridge.campaigns.membership import record_launch
 from bridge.campaigns.models import Campaign
 from bridge.core import errors, metrics, security
 from bridge.core.db import get_session
-from config.database import Database
+from config.database import Database, utcnow
 from config.settings import Settings
 from lti import integration
 from lti.context import LaunchContext, Role
@@ -23,7 +24,7 @@ from lti.runtime import DeepLinkChoice, LtiRuntime
 SELF_ASSESSMENT_TAG = "pacnum-self-assessment"
 
 
-def launch_session_for(ctx: LaunchContext, agent_id: int) -> LaunchSession:
+def launch_session_for(ctx: LaunchContext, agent_id: int, campaign: str | None = None) -> LaunchSession:
     return LaunchSession(
         agent_id=agent_id,
         role=ctx.main_role.value,
@@ -38,7 +39,7 @@ def launch_session_for(ctx: LaunchContext, agent_id: int) -> LaunchSession:
         ags_scopes=ctx.ags.scopes if ctx.ags else (),
         document_target=ctx.document_target,
         return_url=ctx.return_url,
-        campaign=ctx.custom.get("campaign", ""),
+        campaign=campaign if campaign is not None else ctx.custom.get("campaign", ""),
     )
 
 
@@ -46,8 +47,20 @@ def handle_launch(ctx: LaunchContext) -> ResponseReturnValue:
     """Create or update the agent, open their session, send them to their pages."""
     session = get_session()
     agent = upsert_from_launch(session, ctx)
+    campaign = None
+    if ctx.main_role is Role.LEARNER:
+        # The campaign named by the activity, else the campaigns of the course (tracker: "launched").
+        members = record_launch(
+            session,
+            agent.id,
+            ctx.custom.get("campaign") or None,
+            ctx.context.id if ctx.context else None,
+            utcnow(),
+        )
+        joined = session.get(Campaign, members[0].campaign_id) if members else None
+        campaign = joined.code if joined is not None else ""
     session.commit()
-    token = start_session(launch_session_for(ctx, agent.id))
+    token = start_session(launch_session_for(ctx, agent.id, campaign))
     metrics.count_launch(True)
     endpoint = "learner.home" if ctx.main_role is Role.LEARNER else "staff.home"
     return redirect(url_for(endpoint, t=token), code=303)

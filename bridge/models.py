@@ -1,6 +1,7 @@
 """Every mapped model, imported once so that Alembic and the app see the whole schema."""
 
 from bridge.agents.models import Agent
+from bridge.api.models import ApiToken
 from bridge.assessment.models import (
     Assessment,
     AssessmentItem,
@@ -14,6 +15,7 @@ from bridge.campaigns.models import Campaign, CampaignMember, Directorate
 from bridge.catalog.models import Training, TrainingCompetence
 from bridge.ops.models import RateLimitCounter
 from bridge.recommendations.models import Recommendation
+from bridge.tracker.models import CompetenceStat, DailyStat, StatRefresh
 from config.database import Base
 from lti.models import (
     DemoPlatformKey,
@@ -31,6 +33,7 @@ metadata = Base.metadata
 __all__ = [
     "AdminUser",
     "Agent",
+    "ApiToken",
     "Assessment",
     "AssessmentItem",
     "AssessmentResponse",
@@ -38,7 +41,9 @@ __all__ = [
     "Campaign",
     "CampaignMember",
     "CompetenceResult",
+    "CompetenceStat",
     "ConsoleHandoffUse",
+    "DailyStat",
     "DemoPlatformKey",
     "Deployment",
     "Directorate",
@@ -50,6 +55,7 @@ __all__ = [
     "Recommendation",
     "SchedulerHeartbeat",
     "ScoreOutbox",
+    "StatRefresh",
     "StoredValue",
     "SyncLock",
     "SyncRun",

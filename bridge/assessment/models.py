@@ -96,6 +96,8 @@ class CompetenceResult(Base):
     __table_args__ = (
         UniqueConstraint("assessment_id", "competence"),
         Index("ix_competence_result_competence_level", "competence", "level"),
+        # Covering index of the tracker's level queries (join on assessment, read competence and level).
+        Index("ix_competence_result_assessment_level", "assessment_id", "competence", "level"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -51,15 +51,41 @@ class CampaignMember(Base):
     __table_args__ = (
         UniqueConstraint("campaign_id", "agent_id"),
         Index("ix_campaign_member_agent", "agent_id"),
+        Index("ix_campaign_member_latest_assessment", "latest_assessment_id"),
+        # Covers the tracker's funnel: one index-only scan counts every step, grouped by directorate/unit.
+        Index(
+            "ix_campaign_member_tracker",
+            "campaign_id",
+            "directorate",
+            "unit",
+            "targeted_at",
+            "first_launch_at",
+            "assessed_at",
+            "accepted_at",
+            "enrolled_at",
+            "completed_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
     agent_id: Mapped[int] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(String(20), default="launch")  # csv | roster | launch
+    # The agent's directorate and unit when targeted (from the population file, else the agent's):
+    # the tracker groups by them without joining the agent table.
+    directorate: Mapped[str | None] = mapped_column(String(50), default=None)
+    unit: Mapped[str | None] = mapped_column(String(200), default=None)
     targeted_at: Mapped[datetime] = mapped_column(default=utcnow)
     first_launch_at: Mapped[datetime | None] = mapped_column(default=None)
     assessed_at: Mapped[datetime | None] = mapped_column(default=None)
     accepted_at: Mapped[datetime | None] = mapped_column(default=None)
     enrolled_at: Mapped[datetime | None] = mapped_column(default=None)
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The member's first and latest finished assessments counted for this campaign (kept by
+    # bridge.campaigns.assessments on every finished sitting): the tracker's levels and before/after.
+    first_assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment.id", ondelete="SET NULL"), default=None
+    )
+    latest_assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment.id", ondelete="SET NULL"), default=None
+    )

@@ -33,6 +33,7 @@ class Recommendation(Base):
         UniqueConstraint("agent_id", "training_id"),
         Index("ix_recommendation_status", "status"),
         Index("ix_recommendation_training_status", "training_id", "status"),
+        Index("ix_recommendation_campaign_agent_status", "campaign_id", "agent_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -43,7 +43,7 @@ def _dummy(rule: Rule, name: str) -> Any:
     converter = rule._converters[name]
     kind = type(converter).__name__
     if kind == "AnyConverter":
-        return converter.items[0]  # type: ignore[attr-defined]
+        return sorted(converter.items)[0]  # type: ignore[attr-defined]
     return DUMMY_BY_CONVERTER.get(kind, "x")
 
 

@@ -1,0 +1,1 @@
+"""Read-only JSON API for BI tools (Power BI, Superset...), token-authenticated."""

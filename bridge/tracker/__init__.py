@@ -1,0 +1,1 @@
+"""The campaign tracker: funnel, progress, levels, before/after, exports."""

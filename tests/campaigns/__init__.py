@@ -1,0 +1,1 @@
+"""Campaigns, tracker, exports, BI API."""
