@@ -29,3 +29,15 @@ def test_switch_to_english(page: Any, live_server: LiveServer) -> None:
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Welcome to PACNum"
     assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_small_screens_reach_the_language_switch_through_the_menu(page: Any, live_server: LiveServer) -> None:
+    page.set_viewport_size({"width": 360, "height": 700})
+    page.goto(live_server.url + "/")
+    assert not page.get_by_role("link", name="English").first.is_visible()
+    page.get_by_role("button", name="Menu").click()
+    english = page.locator("#menu-principal").get_by_role("link", name="English")
+    english.wait_for()
+    english.click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Welcome to PACNum"

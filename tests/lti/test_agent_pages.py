@@ -124,3 +124,19 @@ def test_agent_imported_before_launch_is_matched(
 def test_frame_ancestors_list_the_registered_platforms(tool: Tool, platform: TestPlatform) -> None:
     csp = requests.get(tool.url + "/", timeout=5).headers["Content-Security-Policy"]
     assert f"frame-ancestors 'self' {platform.server_url}" in csp
+
+
+def test_staff_open_the_console_in_a_new_window(
+    tool: Tool, platform: TestPlatform, http: requests.Session
+) -> None:
+    """The administrator's launch page links to the console; the link hands off to a first-party session."""
+    staff = platform.launch(http, "2")
+    assert staff.status_code == 200, staff.text[:300]
+    assert urlsplit(staff.url).path == "/equipe"
+    assert "Ouvrir la console" in staff.text
+    token = parse_qs(urlsplit(staff.url).query)["t"][0]
+    with requests.Session() as window:  # the new window: no cookie of the iframe
+        console = window.get(f"{tool.url}/equipe/console", params={"t": token}, timeout=10)
+        assert console.status_code == 200, console.text[:300]
+        assert urlsplit(console.url).path.startswith("/admin")
+        assert "Plateformes LTI" in console.text
