@@ -24,6 +24,7 @@ from bridge.audit import operations as audit
 from bridge.catalog.models import Training
 from bridge.recommendations import enrolment
 from bridge.recommendations.models import Recommendation
+from bridge.tracker import stats
 from config.database import Database
 from config.settings import Settings
 from lti.models import Platform
@@ -193,6 +194,10 @@ class BridgeSyncPort:
 
     def on_completed(self, session: Session, recommendation_ids: Sequence[int], at: datetime) -> None:
         enrolment.mark_completed_many(session, recommendation_ids, at)
+
+    # -- tracker statistics ----------------------------------------------------------------------------
+    def refresh_statistics(self, session: Session) -> int:
+        return stats.refresh_all(session, active_only=True)
 
     # -- AGS score queue -------------------------------------------------------------------------------
     def pending_scores(

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     sync_push_cron: str = "0 1 * * *"
     sync_pull_cron: str = "30 2 * * *"  # after Moodle's completion cron
     sync_grades_cron: str = "*/15 * * * *"
+    # Recompute the tracker's statistics tables (levels, before/after, progress) of active campaigns.
+    sync_stats_cron: str = "*/15 * * * *"
     # A scheduled run missed by at most this long (scheduler down, machine asleep) still runs.
     sync_misfire_grace_seconds: Annotated[int, Field(ge=60, le=86_400)] = 3600
     # A job lock whose heartbeat is older than this is taken over by the next run.
@@ -141,7 +143,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an IANA time zone such as Europe/Paris") from exc
         return value
 
-    @field_validator("sync_push_cron", "sync_pull_cron", "sync_grades_cron")
+    @field_validator("sync_push_cron", "sync_pull_cron", "sync_grades_cron", "sync_stats_cron")
     @classmethod
     def _check_cron(cls, value: str) -> str:
         try:

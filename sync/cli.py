@@ -168,6 +168,7 @@ WORDS = {
     "push": ("enrolled", "pushed", "skipped"),
     "pull": ("completed", "pulled", "skipped"),
     "grades": ("sent", "pushed", "to retry"),
+    "stats": ("campaigns refreshed", "pulled", "skipped"),
 }
 
 

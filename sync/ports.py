@@ -153,6 +153,11 @@ class DomainPort(Protocol):
         """These recommendations are completed (recommendation -> completed, tracker dates)."""
         ...
 
+    # -- tracker statistics ------------------------------------------------------------------------------
+    def refresh_statistics(self, session: Session) -> int:
+        """Recompute the campaign tracker's statistics tables; returns how many campaigns were refreshed."""
+        ...
+
     # -- AGS score queue -------------------------------------------------------------------------------
     def pending_scores(
         self, session: Session, *, now: datetime, limit: int, after_id: int = 0

@@ -16,7 +16,7 @@ from sqlalchemy import update
 
 from config.database import utcnow
 from sync import locks
-from sync.jobs import grades, match, pull, push
+from sync.jobs import grades, match, pull, push, stats
 from sync.models import LmsConnection, SyncRun
 from sync.moodle.errors import MoodleError, MoodleFatalError
 from sync.runs import JobContext, ProgressCallback, Stopwatch
@@ -28,8 +28,8 @@ PerConnection = Callable[[JobContext, LmsConnection], None]
 Global = Callable[[JobContext], None]
 
 PER_CONNECTION: dict[str, PerConnection] = {"match": match.run, "push": push.run, "pull": pull.run}
-GLOBAL: dict[str, Global] = {"grades": grades.run}
-JOBS = ("match", "push", "pull", "grades")  # also the order of "all"
+GLOBAL: dict[str, Global] = {"grades": grades.run, "stats": stats.run}
+JOBS = ("match", "push", "pull", "grades", "stats")  # also the order of "all"
 
 
 class UnknownConnectionError(LookupError):

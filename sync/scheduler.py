@@ -38,7 +38,12 @@ log = logging.getLogger(__name__)
 
 JOBSTORE_TABLE = "apscheduler_jobs"
 HEARTBEAT_SECONDS = 60
-SCHEDULE = (("push", "sync_push_cron"), ("pull", "sync_pull_cron"), ("grades", "sync_grades_cron"))
+SCHEDULE = (
+    ("push", "sync_push_cron"),
+    ("pull", "sync_pull_cron"),
+    ("grades", "sync_grades_cron"),
+    ("stats", "sync_stats_cron"),
+)
 
 # The services of this scheduler process, set by serve(): the job store keeps only a reference to
 # scheduled_run and the job name, so the function finds what it runs with here.

@@ -25,6 +25,7 @@ def _job_labels() -> dict[str, str]:
         "push": _("Inscriptions dans Moodle"),
         "pull": _("Achèvements des formations"),
         "grades": _("Envoi des notes (AGS)"),
+        "stats": _("Statistiques du suivi des campagnes"),
     }
 
 

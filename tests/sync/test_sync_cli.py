@@ -7,6 +7,8 @@ import re
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
+from bridge.campaigns.models import Campaign
+from bridge.tracker.models import StatRefresh
 from config.crypto import SecretBox
 from config.database import Database
 from lti.models import Platform
@@ -111,10 +113,20 @@ def test_run_prints_a_summary_and_runs_lists_history(
     everything = runner.invoke(args=["sync", "run", "all", "--connection", str(connection_id)])
     assert everything.exit_code == 0, everything.output
     summaries = re.findall(r"^(\w+): .* calls\)", everything.output, re.M)
-    assert summaries == ["match", "push", "pull", "grades"]
+    assert summaries == ["match", "push", "pull", "grades", "stats"]
 
 
 def test_run_unknown_connection(runner: FlaskCliRunner) -> None:
     result = runner.invoke(args=["sync", "run", "pull", "--connection", "999"])
     assert result.exit_code == 1
     assert "no LMS connection with id 999" in result.output
+
+
+def test_stats_job_refreshes_the_tracker(runner: FlaskCliRunner, database: Database) -> None:
+    with database.session_scope() as session:
+        session.add(Campaign(code="DGFIP-S", name="DGFIP stats"))
+    result = runner.invoke(args=["sync", "run", "stats"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^stats: 1 campaigns refreshed, 0 failed", result.output, re.M)
+    with database.session_scope() as session:
+        assert session.scalars(select(StatRefresh)).all()

@@ -119,7 +119,7 @@ def test_scheduler_uses_the_migrated_job_store_and_beats(database: Database, ser
                     break
             time.sleep(0.05)
         assert beat is not None
-        assert set(beat.next_runs) == {"sync-push", "sync-pull", "sync-grades"}
+        assert set(beat.next_runs) == {"sync-push", "sync-pull", "sync-grades", "sync-stats"}
         jobs = {job.id: job for job in background.get_jobs(jobstore="default")}
         push = jobs["sync-push"]
         assert (push.max_instances, push.coalesce, push.misfire_grace_time) == (1, True, 3600)
@@ -128,7 +128,7 @@ def test_scheduler_uses_the_migrated_job_store_and_beats(database: Database, ser
         assert push.next_run_time.minute == 0
         with database.engine.connect() as conn:
             stored = conn.execute(text("SELECT id FROM apscheduler_jobs ORDER BY id")).scalars().all()
-        assert stored == ["sync-grades", "sync-pull", "sync-push"]
+        assert stored == ["sync-grades", "sync-pull", "sync-push", "sync-stats"]
     finally:
         background.shutdown(wait=False)
         heartbeat.stopped()
