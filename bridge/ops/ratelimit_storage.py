@@ -44,7 +44,7 @@ class DatabaseStorage(Storage):
             return postgresql.insert(RateLimitCounter)
         if dialect == "sqlite":
             return sqlite.insert(RateLimitCounter)
-        raise NotImplementedError(f"rate-limit counters are not implemented on {dialect}")
+        raise RuntimeError(f"rate-limit counters need SQLite or PostgreSQL, not {dialect}")
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = utcnow()

@@ -70,6 +70,7 @@ def test_lock_of_a_dead_process_on_this_host_is_taken_at_once(database: Database
     owner = f"{os.uname().nodename}:{dead.stdout.strip()}:x"
     locks.acquire(database, "grades", TTL, owner=owner)
     alive = locks.acquire(database, "grades", TTL)  # not expired, but its holder is gone
+    assert alive.owner != owner
     alive.release(database)
 
 
