@@ -3,7 +3,6 @@ traceback, and a refused answer records nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -39,13 +38,13 @@ class Sitting:
 
 
 @pytest.fixture
-def sitting(fuzz_tool: FuzzTool) -> Iterator[Sitting]:
+def sitting(fuzz_tool: FuzzTool) -> Sitting:
     with fuzz_tool.database.session_scope() as session:
         import_directory(session, DEFAULT_BANK_DIR, load_framework())
     token = fuzz_tool.launch("4")
     started = fuzz_tool.client.post("/parcours/evaluation/commencer", data={"t": token})
     assert started.status_code == 303, started.get_data(as_text=True)[:400]
-    yield Sitting(fuzz_tool, token)
+    return Sitting(fuzz_tool, token)
 
 
 @fuzz_settings
