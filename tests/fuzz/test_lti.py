@@ -95,7 +95,7 @@ def _mutate(claims: dict[str, Any], data: st.DataObject) -> None:
     for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
         target: dict[str, Any] = claims
         nested = [k for k, v in claims.items() if isinstance(v, dict)]
-        if nested and data.draw(st.booleans()):
+        if data.draw(st.booleans()) and nested:
             target = claims[data.draw(st.sampled_from(nested))]
         key = data.draw(st.one_of(st.sampled_from(sorted(target) or ["x"]), st.text(max_size=12)))
         value = data.draw(
