@@ -36,6 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -196,7 +197,11 @@ def main() -> None:
     )
     parser.add_argument("--db", default="postgresql://postgres@127.0.0.1:5432/launch_bench")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
-    parser.add_argument("--site", default="/tmp/bench-site", help="where flask-caching was installed")
+    parser.add_argument(
+        "--site",
+        default="/tmp/bench-site",  # noqa: S108 - the install target of the docstring
+        help="where flask-caching was installed",
+    )
     parser.add_argument("--launches", type=int, default=1500, help="timed launches per target")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=8)
@@ -264,7 +269,7 @@ def main() -> None:
                 run(target, per_round, args.concurrency, round_no * per_round)
                 print(f"round {round_no + 1}: {target.name} done", file=sys.stderr)
 
-    report = {
+    report: dict[str, Any] = {
         t.name: {
             "launches": t.launches,
             "failed": t.failed,

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="no-untyped-call"
 """pylti1p3's documented Flask pattern (its Flask example tool, reduced to the launch):
 FlaskOIDCLogin / FlaskMessageLaunch with the launch data in a flask-caching store, the tool
 configuration's ``key_set_url`` so the platform JWKS is fetched on every launch.
@@ -15,8 +16,11 @@ from typing import Any
 
 from flask import Flask
 from flask_caching import Cache  # type: ignore[import-not-found,unused-ignore]
-from pylti1p3.contrib.flask import FlaskCacheDataStorage, FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
-from pylti1p3.tool_config import ToolConfDict
+from pylti1p3.contrib.flask.launch_data_storage.cache import FlaskCacheDataStorage
+from pylti1p3.contrib.flask.message_launch import FlaskMessageLaunch
+from pylti1p3.contrib.flask.oidc_login import FlaskOIDCLogin
+from pylti1p3.contrib.flask.request import FlaskRequest
+from pylti1p3.tool_config.dict import ToolConfDict
 
 app = Flask(__name__)
 app.config.update(
