@@ -98,7 +98,9 @@ class Target:
 def serve(target: Target) -> Iterator[None]:
     # An empty config file: not the repository's gunicorn.conf.py (access log, max_requests restarts).
     command = [GUNICORN, "-c", str(target.config), "-w", "2", "-k", "gthread", "--threads", "4"]
-    command += ["-b", f"127.0.0.1:{target.port}"]
+    # Keep-alive longer than a client's pause, as gunicorn.conf.py (5 s) or a reverse proxy does: with
+    # gunicorn's default 2 s, an idle connection is closed just as the client reuses it.
+    command += ["-b", f"127.0.0.1:{target.port}", "--keep-alive", "10"]
     command += ["--log-level", "warning", target.wsgi]
     env = {**os.environ, **target.env}
     target.master = subprocess.Popen(command, cwd=ROOT, env=env)
