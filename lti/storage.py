@@ -137,15 +137,23 @@ class DatabaseLaunchStorage(LaunchStorage):
         return True
 
     def put(self, key: str, value: str, ttl: timedelta) -> None:
-        now = utcnow()
-        with self._scope() as session:
-            session.execute(delete(StoredValue).where(StoredValue.expires_at < now))
-            row = session.get(StoredValue, key)
-            if row is None:
-                session.add(StoredValue(key=key, value=value, expires_at=now + ttl))
-            else:
-                row.value = value
-                row.expires_at = now + ttl
+        # Two workers may put the same key at once (both saw no row): the loser of the INSERT race
+        # updates the winner's row instead, so the last writer wins as with Redis SET.
+        for attempt in (1, 2):
+            now = utcnow()
+            try:
+                with self._scope() as session:
+                    session.execute(delete(StoredValue).where(StoredValue.expires_at < now))
+                    row = session.get(StoredValue, key)
+                    if row is None:
+                        session.add(StoredValue(key=key, value=value, expires_at=now + ttl))
+                    else:
+                        row.value = value
+                        row.expires_at = now + ttl
+                return
+            except IntegrityError:
+                if attempt == 2:
+                    raise
 
     def get(self, key: str) -> str | None:
         with self._scope() as session:

@@ -93,7 +93,19 @@ def _handle_unexpected(error: Exception) -> Response:
     return render_error(500, "internal_error", message)
 
 
+def _refuse_nul_characters() -> None:
+    """No form, query or URL value of a real user contains a NUL character; PostgreSQL cannot store one
+    (it would fail as a 500 deep inside a transaction), so it is refused up front."""
+    values = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    values += [(k, v) for k, v in (request.view_args or {}).items() if isinstance(v, str)]
+    if any("\x00" in key or "\x00" in value for key, value in values):
+        raise UserFacingError(
+            400, "bad_request.nul_character", _("La demande contient un caractère interdit (caractère nul).")
+        )
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul_characters)
     app.register_error_handler(UserFacingError, _handle_user_error)
     app.register_error_handler(HTTPException, _handle_http)
     if not app.debug:

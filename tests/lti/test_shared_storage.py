@@ -10,6 +10,8 @@ from datetime import timedelta
 import pytest
 import redis
 import requests
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from config.database import Database, utcnow
 from config.settings import Settings
@@ -160,3 +162,27 @@ def test_platform_storage_binding_accepted(
     response = http.post(tool.url + "/lti/launch/confirm", data={**form, "binding": data["binding"]})
     assert response.status_code == 200
     assert "Bonjour Agent" in response.text
+
+
+def test_concurrent_put_of_the_same_key_keeps_the_last_value(database: Database) -> None:
+    """Two workers caching the same platform access token at once: the one whose INSERT loses the race
+    updates the row instead of failing (found by bench/load_agents.py on PostgreSQL)."""
+    if database.backend != "postgresql":
+        pytest.skip("SQLite serialises writers: its first DELETE already excludes the other worker")
+    storage = DatabaseLaunchStorage.for_database(database)
+    raced = False
+
+    def other_worker_wins(session: Session, _context: object, _instances: object) -> None:
+        nonlocal raced
+        if not raced:
+            raced = True
+            DatabaseLaunchStorage.for_database(database).put("token:k", "first", timedelta(minutes=5))
+
+    try:
+        event.listen(Session, "before_flush", other_worker_wins)
+        storage.put("token:k", "second", timedelta(minutes=5))
+    finally:
+        event.remove(Session, "before_flush", other_worker_wins)
+        assert raced
+    assert storage.get("token:k") == "second"
+    databases.clean_tables(database)

@@ -10,8 +10,9 @@ _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 
 
-class ExternalNetworkError(RuntimeError):
-    """A test tried to reach a host outside 127.0.0.0/8 and ::1."""
+class ExternalNetworkError(ConnectionRefusedError):
+    """A test tried to reach a host outside 127.0.0.0/8 and ::1. Refused like an egress firewall refuses
+    (an OSError), so the code under test meets the failure production would meet."""
 
 
 def _is_local(address: Any) -> bool:
