@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jwt
 from pylti1p3.deep_link import DeepLink
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
@@ -70,4 +69,4 @@ def build_response(session: Session, runtime: LtiRuntime, ctx: LaunchContext, ch
     signing = keys.signing_key(session, runtime.secret_box)
     registration = to_registration(platform, signing)
     message = response_claims(ctx, choice, registration, runtime.urls.launch)
-    return jwt.encode(message, signing.private_pem, algorithm="RS256", headers={"kid": signing.kid})
+    return signing.sign(message)

@@ -7,9 +7,7 @@ from dataclasses import dataclass, field
 from threading import Lock
 from typing import Any
 
-import jwt
-
-from lti.keys import generate_rsa, public_jwk_from_pem
+from lti.keys import SigningKey, generate_rsa, public_jwk_from_pem
 
 
 @dataclass
@@ -51,7 +49,4 @@ class KeyRing:
         self, claims: dict[str, Any], *, kid: str | None = None, headers: dict[str, Any] | None = None
     ) -> str:
         kid = kid or self.active_kid
-        pem = self.keys[kid]
-        header: dict[str, Any] = {"typ": "JWT", "kid": kid}
-        header.update(headers or {})
-        return jwt.encode(claims, pem, algorithm="RS256", headers=header)
+        return SigningKey(kid, self.keys[kid]).sign(claims, {"typ": "JWT", **(headers or {})})

@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-import jwt
 import requests
 
 from config.crypto import SecretBox
@@ -47,7 +46,7 @@ def client_assertion(endpoints: PlatformEndpoints, signing: SigningKey) -> str:
         "exp": now + 300,
         "jti": secrets.token_urlsafe(18),
     }
-    return jwt.encode(claims, signing.private_pem, algorithm="RS256", headers={"kid": signing.kid})
+    return signing.sign(claims)
 
 
 class AccessTokens:
