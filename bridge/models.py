@@ -24,7 +24,6 @@ from lti.models import (
     Platform,
     StoredValue,
     ToolKey,
-    UsedNonce,
 )
 from sync.models import LmsConnection, OutboxOperation, SchedulerHeartbeat, SyncLock, SyncRun
 
@@ -62,6 +61,5 @@ __all__ = [
     "ToolKey",
     "Training",
     "TrainingCompetence",
-    "UsedNonce",
     "metadata",
 ]

@@ -2,8 +2,9 @@
 pylti1p3: server-side single-use state and nonce, ``azp`` when ``aud`` is a list, clock leeway, a
 kid-aware JWKS cache, and one precise error code per refusal.
 
-Order: format -> state -> signature (platform of the state) -> time -> iss/aud/azp -> nonce (consumed) ->
-message (version, type, sub, deployment, resource link / deep-linking settings) -> deployment status.
+Order: format -> state (consumed: single use, and its nonce with it) -> signature (platform of the
+state) -> time -> iss/aud/azp -> nonce (the state's) -> message (version, type, sub, deployment, resource
+link / deep-linking settings) -> deployment status.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from lti.storage import LoginState
 log = logging.getLogger(__name__)
 
 LAUNCH_DATA_TTL = timedelta(hours=2)
-NONCE_TTL = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -150,8 +150,12 @@ def validate_launch(session: Session, runtime: LtiRuntime, form: Mapping[str, st
     state = form.get("state", "").strip()
     if not state:
         raise refuse("lti.state_missing")
-    login = runtime.storage.load_state(state)
+    # Consumed before anything else: whatever happens next, this state (and its nonce) never serves again.
+    login = runtime.storage.consume_state(state)
     if login is None:
+        if runtime.storage.state_was_used(state):
+            log.warning("replayed launch refused (state already used)")
+            raise refuse("lti.nonce_replayed")
         raise refuse("lti.state_unknown")
     platform = session.get(Platform, login.platform_id)
     if platform is None or not platform.active:
@@ -172,9 +176,6 @@ def validate_launch(session: Session, runtime: LtiRuntime, form: Mapping[str, st
     _check_audience(payload, platform)
     if payload.get("nonce") != login.nonce:
         raise refuse("lti.nonce_mismatch")
-    if not runtime.storage.consume_nonce(platform.id, login.nonce, NONCE_TTL):
-        log.warning("replayed id_token refused for platform %s", platform.id)
-        raise refuse("lti.nonce_replayed")
     deployment_id = _check_message(payload, runtime)
     _deployment(session, platform, deployment_id)
 

@@ -76,7 +76,8 @@ class LaunchState(Base):
     """An OIDC login in flight: the state and nonce the tool generated, bound to one platform.
 
     Kept server-side (never only in a cookie) so a launch works when the browser blocks third-party
-    cookies inside the LMS iframe. Used once, expires after a few minutes.
+    cookies inside the LMS iframe. Used once (``used_at``; its nonce with it), expires after a few
+    minutes; the retention job deletes the rows a day later, until then a replayed launch is recognised.
     """
 
     __tablename__ = "lti_launch_state"
@@ -92,21 +93,7 @@ class LaunchState(Base):
     binding_hash: Mapped[str | None] = mapped_column(String(128), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
-
-
-class UsedNonce(Base):
-    """A nonce seen in a valid id_token. The unique constraint makes every nonce single-use."""
-
-    __tablename__ = "lti_used_nonce"
-    __table_args__ = (
-        UniqueConstraint("platform_id", "nonce"),
-        Index("ix_lti_used_nonce_expires_at", "expires_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"))
-    nonce: Mapped[str] = mapped_column(String(128))
-    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class StoredValue(Base):

@@ -2,8 +2,14 @@
 
 Two implementations of one interface: the database (default) and Redis (when ``BRIDGE_REDIS_URL`` is
 set). Never a per-process cache: the login may hit one gunicorn worker and the launch another. Each call
-runs in its own short transaction, independent of the request's unit of work, so a consumed nonce stays
+runs in its own short transaction, independent of the request's unit of work, so a consumed state stays
 consumed even when the rest of the request fails.
+
+A login state is single use, and its nonce with it: every nonce is generated for one state and the launch
+checks that the id_token carries the nonce of the state it presents, so consuming the state atomically
+(one ``UPDATE ... RETURNING``, or ``GETDEL`` on Redis) makes every nonce single use without a table of
+used nonces. Expired rows are left to the retention job (``lti_launch_state``, ``lti_stored_value``): the
+hot path of a launch never pays for a purge.
 """
 
 from __future__ import annotations
@@ -13,21 +19,22 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
 import redis
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.database import Database, utcnow
-from lti.models import LaunchState, StoredValue, UsedNonce
+from lti.models import LaunchState, StoredValue
 
 log = logging.getLogger(__name__)
 
 STATE_TTL = timedelta(minutes=10)
+USED_STATE_MEMORY = timedelta(hours=2)  # Redis: how long a used state is remembered (replay detection)
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,9 @@ class LoginState:
     expires_at: datetime
 
 
+_STATE_FIELDS = tuple(f.name for f in fields(LoginState))
+
+
 class LaunchStorage(ABC):
     """Shared, expiring storage for the LTI flow."""
 
@@ -50,15 +60,13 @@ class LaunchStorage(ABC):
     def save_state(self, login: LoginState) -> None: ...
 
     @abstractmethod
-    def load_state(self, state: str) -> LoginState | None:
-        """The login state, or None when unknown or expired."""
+    def consume_state(self, state: str) -> LoginState | None:
+        """The login state, marked used in the same atomic step; None when unknown, expired or used."""
 
     @abstractmethod
-    def delete_state(self, state: str) -> None: ...
-
-    @abstractmethod
-    def consume_nonce(self, platform_id: int, nonce: str, ttl: timedelta) -> bool:
-        """Record the nonce as used. True the first time, False when it was already used (replay)."""
+    def state_was_used(self, state: str) -> bool:
+        """After ``consume_state`` returned None: True when the state existed and was already used (a
+        replayed launch), False when it is unknown or expired."""
 
     @abstractmethod
     def put(self, key: str, value: str, ttl: timedelta) -> None: ...
@@ -104,37 +112,25 @@ class DatabaseLaunchStorage(LaunchStorage):
 
     def save_state(self, login: LoginState) -> None:
         with self._scope() as session:
-            session.execute(delete(LaunchState).where(LaunchState.expires_at < utcnow()))
             session.add(LaunchState(**asdict(login)))
 
-    def load_state(self, state: str) -> LoginState | None:
-        with self._scope() as session:
-            row = session.get(LaunchState, state)
-            if row is None or row.expires_at <= utcnow():
-                return None
-            return LoginState(
-                state=row.state,
-                platform_id=row.platform_id,
-                nonce=row.nonce,
-                target_link_uri=row.target_link_uri,
-                storage_target=row.storage_target,
-                binding_hash=row.binding_hash,
-                expires_at=row.expires_at,
-            )
-
-    def delete_state(self, state: str) -> None:
-        with self._scope() as session:
-            session.execute(delete(LaunchState).where(LaunchState.state == state))
-
-    def consume_nonce(self, platform_id: int, nonce: str, ttl: timedelta) -> bool:
+    def consume_state(self, state: str) -> LoginState | None:
         now = utcnow()
-        try:
-            with self._scope() as session:
-                session.execute(delete(UsedNonce).where(UsedNonce.expires_at < now))
-                session.add(UsedNonce(platform_id=platform_id, nonce=nonce, expires_at=now + ttl))
-        except IntegrityError:
-            return False
-        return True
+        table = LaunchState.__table__
+        stmt = (
+            update(LaunchState)
+            .where(LaunchState.state == state, LaunchState.used_at.is_(None), LaunchState.expires_at > now)
+            .values(used_at=now)
+            .returning(*(table.c[name] for name in _STATE_FIELDS))
+        )
+        with self._scope() as session:
+            row = session.execute(stmt).first()
+        return None if row is None else LoginState(**row._asdict())
+
+    def state_was_used(self, state: str) -> bool:
+        with self._scope() as session:
+            used_at = session.scalar(select(LaunchState.used_at).where(LaunchState.state == state))
+        return used_at is not None
 
     def put(self, key: str, value: str, ttl: timedelta) -> None:
         # Two workers may put the same key at once (both saw no row): the loser of the INSERT race
@@ -143,7 +139,6 @@ class DatabaseLaunchStorage(LaunchStorage):
             now = utcnow()
             try:
                 with self._scope() as session:
-                    session.execute(delete(StoredValue).where(StoredValue.expires_at < now))
                     row = session.get(StoredValue, key)
                     if row is None:
                         session.add(StoredValue(key=key, value=value, expires_at=now + ttl))
@@ -199,21 +194,21 @@ class RedisLaunchStorage(LaunchStorage):
         ttl = self._seconds(login.expires_at - utcnow())
         self._redis.set(self._key("state", login.state), json.dumps(data), ex=ttl)
 
-    def load_state(self, state: str) -> LoginState | None:
-        raw = self._redis.get(self._key("state", state))
+    def consume_state(self, state: str) -> LoginState | None:
+        raw = self._redis.getdel(self._key("state", state))
         if raw is None:
             return None
         data = json.loads(raw)
         data["expires_at"] = datetime.fromisoformat(data["expires_at"])
         login = LoginState(**data)
-        return login if login.expires_at > utcnow() else None
+        if login.expires_at <= utcnow():
+            return None
+        # Remembered for a while so that a replay is told apart from an unknown state.
+        self._redis.set(self._key("used", state), "1", ex=self._seconds(USED_STATE_MEMORY))
+        return login
 
-    def delete_state(self, state: str) -> None:
-        self._redis.delete(self._key("state", state))
-
-    def consume_nonce(self, platform_id: int, nonce: str, ttl: timedelta) -> bool:
-        created = self._redis.set(self._key("nonce", platform_id, nonce), "1", ex=self._seconds(ttl), nx=True)
-        return bool(created)
+    def state_was_used(self, state: str) -> bool:
+        return bool(self._redis.exists(self._key("used", state)))
 
     def put(self, key: str, value: str, ttl: timedelta) -> None:
         self._redis.set(self._key("value", key), value, ex=self._seconds(ttl))

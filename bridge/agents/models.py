@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from config.database import Base, utcnow
@@ -21,6 +21,8 @@ class Agent(Base):
         Index("ix_agent_directorate_unit", "directorate", "unit"),
         Index("ix_agent_external_id", "external_id"),
         Index("ix_agent_email", "email"),
+        Index("ix_agent_email_lower", func.lower(text("email"))),  # launches match e-mails case-blind
+        Index("ix_agent_username", "username"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,23 +25,42 @@ def _find_by_sub(session: Session, platform_id: int, sub: str) -> Agent | None:
     return session.scalars(select(Agent).where(Agent.platform_id == platform_id, Agent.sub == sub)).first()
 
 
+def _identifier(agent: Agent, name: str) -> str | None:
+    value: str | None = getattr(agent, name)
+    return value.lower() if value and name == "email" else value
+
+
+IMPORTED_MATCH_LIMIT = 50  # more unclaimed agents sharing one identifier than this is not a match anyway
+
+
 def _find_imported(session: Session, ctx: LaunchContext) -> Agent | None:
-    """An agent known before their first launch (no sub), on this platform or not tied to one."""
-    unclaimed = select(Agent).where(
-        Agent.sub.is_(None),
-        Agent.erased_at.is_(None),
-        (Agent.platform_id == ctx.platform_id) | Agent.platform_id.is_(None),
-    )
+    """An agent known before their first launch (no sub), on this platform or not tied to one: the first
+    identifier, in the order external id, e-mail, username, that matches exactly one of them (one query;
+    indexes on ``external_id``, ``lower(email)`` and ``username``)."""
     candidates = (
-        (Agent.external_id, ctx.person_sourcedid),
-        (func.lower(Agent.email), ctx.email.lower()),
-        (Agent.username, ctx.username),
+        ("external_id", ctx.person_sourcedid, Agent.external_id),
+        ("email", ctx.email.lower(), func.lower(Agent.email)),
+        ("username", ctx.username, Agent.username),
     )
-    for column, value in candidates:
-        if value:
-            found = list(session.scalars(unclaimed.where(column == value).limit(2)))
-            if len(found) == 1:
-                return found[0]
+    wanted = [(name, value, column) for name, value, column in candidates if value]
+    if not wanted:
+        return None
+    stmt = (
+        select(Agent)
+        .where(
+            Agent.sub.is_(None),
+            Agent.erased_at.is_(None),
+            (Agent.platform_id == ctx.platform_id) | Agent.platform_id.is_(None),
+            or_(*(column == value for _name, value, column in wanted)),
+        )
+        .order_by(Agent.id)
+        .limit(IMPORTED_MATCH_LIMIT)
+    )
+    found = list(session.scalars(stmt))
+    for name, value, _column in wanted:
+        matches = [agent for agent in found if _identifier(agent, name) == value]
+        if len(matches) == 1:
+            return matches[0]
     return None
 
 

@@ -1,4 +1,5 @@
-"""Retention of the LTI adapter's short-lived rows: launch states, used nonces, platform-storage values.
+"""Retention of the LTI adapter's short-lived rows: launch states (and their nonces), platform-storage
+values.
 
 They expire within minutes; the rules delete them once they are older than
 BRIDGE_RETENTION_HOURS_LAUNCH_STATE past their expiry (a replayed id_token is refused long before).
@@ -7,7 +8,7 @@ BRIDGE_RETENTION_HOURS_LAUNCH_STATE past their expiry (a replayed id_token is re
 from __future__ import annotations
 
 from bridge.privacy import retention
-from lti.models import LaunchState, StoredValue, UsedNonce
+from lti.models import LaunchState, StoredValue
 
 LTI_RULES = (
     retention.delete_rule(
@@ -15,13 +16,6 @@ LTI_RULES = (
         "LTI launch states",
         LaunchState.state,
         lambda at: LaunchState.expires_at < at,
-        retention.hours_setting("retention_hours_launch_state"),
-    ),
-    retention.delete_rule(
-        "lti_used_nonce",
-        "LTI used nonces",
-        UsedNonce.id,
-        lambda at: UsedNonce.expires_at < at,
         retention.hours_setting("retention_hours_launch_state"),
     ),
     retention.delete_rule(

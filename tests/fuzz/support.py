@@ -24,14 +24,13 @@ fuzz_settings = settings(
 )
 
 # Protocol bookkeeping that a refused request may legitimately touch: the audit trail of the refusal, the
-# rate-limit counters, and the one-time login state/nonce a refused launch consumes (so it cannot be
-# replayed). Everything else must be exactly as it was after a refusal.
+# rate-limit counters, and the one-time login state (with its nonce) that a refused launch consumes (so it
+# cannot be replayed). Everything else must be exactly as it was after a refusal.
 BOOKKEEPING = frozenset(
     {
         "audit_event",
         "rate_limit_counter",
         "lti_launch_state",
-        "lti_used_nonce",
         "lti_stored_value",
         "lti_tool_key",
     }

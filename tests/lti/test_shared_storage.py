@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -52,25 +53,32 @@ def _platform_row(database: Database) -> int:
         return register(database, platform)
 
 
-def test_state_round_trip_and_expiry(storage: LaunchStorage, database: Database) -> None:
+def test_states_are_used_once_and_expire(storage: LaunchStorage, database: Database) -> None:
     platform_id = _platform_row(database)
     login = LoginState(
         "s1", platform_id, "n1", "http://t/lti/launch", None, None, utcnow() + timedelta(minutes=5)
     )
     storage.save_state(login)
-    assert storage.load_state("s1") == login
-    assert storage.load_state("unknown") is None
+    assert storage.consume_state("s1") == login
+    # Used: never again, and told apart from a state that never existed.
+    assert storage.consume_state("s1") is None
+    assert storage.state_was_used("s1") is True
+    assert storage.consume_state("unknown") is None
+    assert storage.state_was_used("unknown") is False
     storage.save_state(LoginState("old", platform_id, "n", "", None, None, utcnow() - timedelta(seconds=1)))
-    assert storage.load_state("old") is None
-    storage.delete_state("s1")
-    assert storage.load_state("s1") is None
+    assert storage.consume_state("old") is None
+    assert storage.state_was_used("old") is False
 
 
-def test_nonces_are_single_use(storage: LaunchStorage, database: Database) -> None:
+def test_a_state_is_consumed_by_one_of_many_concurrent_launches(
+    storage: LaunchStorage, database: Database
+) -> None:
     platform_id = _platform_row(database)
-    assert storage.consume_nonce(platform_id, "abc", timedelta(hours=1)) is True
-    assert storage.consume_nonce(platform_id, "abc", timedelta(hours=1)) is False
-    assert storage.consume_nonce(platform_id, "other", timedelta(hours=1)) is True
+    expires = utcnow() + timedelta(minutes=5)
+    storage.save_state(LoginState("race", platform_id, "n1", "", None, None, expires))
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(lambda _n: storage.consume_state("race"), range(8)))
+    assert sum(outcome is not None for outcome in outcomes) == 1
 
 
 def test_values_expire_and_pop_once(storage: LaunchStorage) -> None:
@@ -168,7 +176,7 @@ def test_concurrent_put_of_the_same_key_keeps_the_last_value(database: Database)
     """Two workers caching the same platform access token at once: the one whose INSERT loses the race
     updates the row instead of failing (found by bench/load_agents.py on PostgreSQL)."""
     if database.backend != "postgresql":
-        pytest.skip("SQLite serialises writers: its first DELETE already excludes the other worker")
+        pytest.skip("SQLite serialises writers: the two INSERTs cannot race there")
     storage = DatabaseLaunchStorage.for_database(database)
     raced = False
 
