@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Dialect, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -81,6 +82,16 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         return engine
     kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10, pool_recycle=1800)
     return create_engine(url, **kwargs)
+
+
+def upsert_insert(dialect: Dialect, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can take ``ON CONFLICT`` clauses (``on_conflict_do_nothing/do_update``), on the two
+    supported backends: one atomic statement instead of a savepoint and a retry."""
+    if dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"INSERT ... ON CONFLICT needs SQLite or PostgreSQL, not {dialect.name}")
 
 
 class Database:

@@ -171,7 +171,8 @@ def validate_launch(session: Session, runtime: LtiRuntime, form: Mapping[str, st
             refetch_interval=runtime.jwks_refetch_interval,
         )
     finally:
-        session.commit()  # keep the refreshed JWKS cache (and the refetch time) whatever happens next
+        if session.is_modified(platform):
+            session.commit()  # keep the refreshed JWKS cache (and the refetch time) whatever happens next
     payload = _decode(token, jwk, runtime.leeway_seconds)
     _check_audience(payload, platform)
     if payload.get("nonce") != login.nonce:

@@ -56,9 +56,7 @@ def login() -> ResponseReturnValue:
 @bp.post("/lti/launch")
 def launch() -> ResponseReturnValue:
     runtime = get_runtime()
-    session = request_session()
-    validated = validate_launch(session, runtime, request.form)
-    session.commit()
+    validated = validate_launch(request_session(), runtime, request.form)  # commits what it must keep itself
     if validated.login.storage_target:
         save_launch(runtime, validated.context, validated.payload, validated.login.binding_hash)
         platform_origin = _origin_of_state(validated.context)

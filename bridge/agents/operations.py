@@ -10,19 +10,14 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bridge.agents.models import Agent
 from bridge.core.i18n import normalise_locale
-from config.database import utcnow
+from config.database import upsert_insert, utcnow
 from lti.context import LaunchContext
 
 log = logging.getLogger(__name__)
-
-
-def _find_by_sub(session: Session, platform_id: int, sub: str) -> Agent | None:
-    return session.scalars(select(Agent).where(Agent.platform_id == platform_id, Agent.sub == sub)).first()
 
 
 def _identifier(agent: Agent, name: str) -> str | None:
@@ -33,30 +28,32 @@ def _identifier(agent: Agent, name: str) -> str | None:
 IMPORTED_MATCH_LIMIT = 50  # more unclaimed agents sharing one identifier than this is not a match anyway
 
 
-def _find_imported(session: Session, ctx: LaunchContext) -> Agent | None:
-    """An agent known before their first launch (no sub), on this platform or not tied to one: the first
-    identifier, in the order external id, e-mail, username, that matches exactly one of them (one query;
-    indexes on ``external_id``, ``lower(email)`` and ``username``)."""
+def _find(session: Session, ctx: LaunchContext) -> Agent | None:
+    """The agent of this launch in one query: the one with the platform's subject; else an agent known
+    before their first launch (no sub), on this platform or not tied to one, by the first identifier, in
+    the order external id, e-mail, username, that matches exactly one of them (indexes on ``(platform_id,
+    sub)``, ``external_id``, ``lower(email)`` and ``username``)."""
     candidates = (
         ("external_id", ctx.person_sourcedid, Agent.external_id),
         ("email", ctx.email.lower(), func.lower(Agent.email)),
         ("username", ctx.username, Agent.username),
     )
     wanted = [(name, value, column) for name, value, column in candidates if value]
-    if not wanted:
-        return None
-    stmt = (
-        select(Agent)
-        .where(
-            Agent.sub.is_(None),
-            Agent.erased_at.is_(None),
-            (Agent.platform_id == ctx.platform_id) | Agent.platform_id.is_(None),
-            or_(*(column == value for _name, value, column in wanted)),
+    by_sub = (Agent.platform_id == ctx.platform_id) & (Agent.sub == ctx.sub)
+    condition = by_sub
+    if wanted:
+        condition = by_sub | (
+            Agent.sub.is_(None)
+            & Agent.erased_at.is_(None)
+            & ((Agent.platform_id == ctx.platform_id) | Agent.platform_id.is_(None))
+            & or_(*(column == value for _name, value, column in wanted))
         )
-        .order_by(Agent.id)
-        .limit(IMPORTED_MATCH_LIMIT)
+    found = list(
+        session.scalars(select(Agent).where(condition).order_by(Agent.id).limit(IMPORTED_MATCH_LIMIT + 1))
     )
-    found = list(session.scalars(stmt))
+    for agent in found:
+        if agent.sub is not None:
+            return agent  # the unique (platform_id, sub)
     for name, value, _column in wanted:
         matches = [agent for agent in found if _identifier(agent, name) == value]
         if len(matches) == 1:
@@ -88,23 +85,29 @@ def _fill(agent: Agent, ctx: LaunchContext) -> None:
 
 def upsert_from_launch(session: Session, ctx: LaunchContext) -> Agent:
     """The agent of this launch, created or updated (flushed; the caller commits)."""
-    agent = _find_by_sub(session, ctx.platform_id, ctx.sub) or _find_imported(session, ctx)
+    agent = _find(session, ctx)
     if agent is not None:
         _fill(agent, ctx)
         session.flush()
         return agent
-    agent = Agent(platform_id=ctx.platform_id, sub=ctx.sub)
-    _fill(agent, ctx)
-    try:
-        with session.begin_nested():
-            session.add(agent)
-    except IntegrityError:
-        # The same person launched twice at once: the other request created the row first.
-        existing = _find_by_sub(session, ctx.platform_id, ctx.sub)
-        if existing is None:
-            raise
-        _fill(existing, ctx)
+    draft = Agent(platform_id=ctx.platform_id, sub=ctx.sub)
+    _fill(draft, ctx)
+    values = {
+        column.key: getattr(draft, column.key)
+        for column in Agent.__table__.columns
+        if getattr(draft, column.key) is not None
+    }
+    # One statement, no savepoint: when the same person launches twice at once, the other request's
+    # row wins and this one updates it.
+    insert = upsert_insert(session.get_bind().dialect, Agent).values(values)
+    stmt = insert.on_conflict_do_nothing(index_elements=["platform_id", "sub"]).returning(Agent)
+    agent = session.scalars(stmt).first()
+    if agent is None:
+        agent = _find(session, ctx)
+        if agent is None:
+            raise RuntimeError("agent neither inserted nor found")  # the unique index guarantees one
+        _fill(agent, ctx)
         session.flush()
-        return existing
+        return agent
     log.info("agent %s created from a launch on platform %s", agent.id, ctx.platform_id)
     return agent

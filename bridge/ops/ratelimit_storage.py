@@ -15,14 +15,15 @@ URI alone could not carry the engine.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cached_property
 
 from limits.storage import Storage
-from sqlalchemy import case, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, case, delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.dml import ReturningInsert
 
 from bridge.ops.models import RateLimitCounter
-from config.database import Database, utcnow
+from config.database import Database, upsert_insert, utcnow
 
 
 class DatabaseStorage(Storage):
@@ -38,28 +39,27 @@ class DatabaseStorage(Storage):
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
         return SQLAlchemyError
 
-    def _insert(self) -> postgresql.Insert | sqlite.Insert:
-        dialect = self.database.engine.dialect.name
-        if dialect == "postgresql":
-            return postgresql.insert(RateLimitCounter)
-        if dialect == "sqlite":
-            return sqlite.insert(RateLimitCounter)
-        raise RuntimeError(f"rate-limit counters need SQLite or PostgreSQL, not {dialect}")
-
-    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        now = utcnow()
+    @cached_property
+    def _increment(self) -> ReturningInsert[int]:
+        """The counting statement, built once: each hit only binds its values."""
         table = RateLimitCounter.__table__
-        insert = self._insert().values(key=key, count=amount, expires_at=now + timedelta(seconds=expiry))
-        expired = table.c.expires_at <= now
-        stmt = insert.on_conflict_do_update(
+        insert = upsert_insert(self.database.engine.dialect, RateLimitCounter).values(
+            key=bindparam("key"), count=bindparam("amount"), expires_at=bindparam("expires_at")
+        )
+        expired = table.c.expires_at <= bindparam("now")
+        return insert.on_conflict_do_update(
             index_elements=[table.c.key],
             set_={
                 "count": case((expired, insert.excluded.count), else_=table.c.count + insert.excluded.count),
                 "expires_at": case((expired, insert.excluded.expires_at), else_=table.c.expires_at),
             },
         ).returning(table.c.count)
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = utcnow()
+        values = {"key": key, "amount": amount, "expires_at": now + timedelta(seconds=expiry), "now": now}
         with self.database.engine.begin() as conn:
-            return int(conn.execute(stmt).scalar_one())
+            return int(conn.execute(self._increment, values).scalar_one())
 
     def _live(self, key: str) -> RateLimitCounter | None:
         with self.database.sessionmaker() as session:

@@ -6,14 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from bridge.agents.models import Agent
 from bridge.agents.operations import upsert_from_launch
+from config.database import Database
 from lti import claims as c
 from lti.context import LaunchContext, build_context
 from lti.models import Platform
+from tests.support import databases
 
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 
@@ -125,3 +127,35 @@ def test_the_subject_wins_over_everything(db_session: Session, platforms: tuple[
     assert again.id == first.id
     assert again.external_id == "AG-12"
     assert again.email == "a@finances.gouv.fr"  # a value the launch does not carry is never erased
+
+
+def test_two_first_launches_at_once_make_one_agent(
+    db_session: Session, platforms: tuple[Platform, Platform], database: Database
+) -> None:
+    """The other request inserts the same person between this one's lookup and its INSERT: the INSERT
+    does nothing and this request updates the other's row."""
+    if database.backend != "postgresql":
+        pytest.skip("SQLite serialises writers: the two INSERTs cannot race there")
+    platform = platforms[0]
+    db_session.commit()  # the platforms, visible to the other request
+    raced = False
+
+    def other_request_first(state: ORMExecuteState) -> None:
+        nonlocal raced
+        if state.is_insert and not raced:
+            raced = True
+            with database.session_scope() as other:
+                upsert_from_launch(other, launch(platform, "13", email="first@finances.gouv.fr"))
+
+    event.listen(db_session, "do_orm_execute", other_request_first)
+    try:
+        agent = upsert_from_launch(db_session, launch(platform, "13", username="jdupont"))
+    finally:
+        event.remove(db_session, "do_orm_execute", other_request_first)
+    db_session.commit()
+    assert raced
+    rows = db_session.scalars(select(Agent).where(Agent.sub == "13")).all()
+    assert [row.id for row in rows] == [agent.id]
+    assert (agent.email, agent.username) == ("first@finances.gouv.fr", "jdupont")
+    db_session.close()
+    databases.clean_tables(database)
