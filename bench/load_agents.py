@@ -201,7 +201,7 @@ def main() -> None:
     stats = Stats()
     with TestPlatform(target.url) as platform:
         add_learners(platform)
-        setup_tool_database(args.db, platform)
+        setup_tool_database(args.db, [platform], 0)
         settings = load_settings(
             **{k.removeprefix("BRIDGE_").lower(): v for k, v in env.items() if k.startswith("BRIDGE_")}
         )
