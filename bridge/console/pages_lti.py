@@ -91,7 +91,8 @@ def create_registration_link() -> Response | str:
             field.errors = [*field.errors, exc.message]
         else:
             session.commit()
-            response = Response(render_template("admin/registration_link_created.html", created=created))
+            page = render_template("admin/registration_link_created.html", created=created)
+            response = Response(page, mimetype="text/html")
             response.headers["Cache-Control"] = "no-store"  # shown once: never kept by a cache
             return response
     return render_platforms(form)

@@ -82,6 +82,9 @@ def console_create(client: FlaskClient, **fields: str) -> tuple[int, str]:
     response = client.post(
         "/admin/plateformes/liens", data={"csrf_token": token, "valid_for": "168", **fields}
     )
+    assert response.mimetype == "text/html"
+    if LINK_RE.search(response.get_data(as_text=True)):
+        assert response.headers["Cache-Control"] == "no-store"  # shown once: never kept by a cache
     return response.status_code, unescape(response.get_data(as_text=True))
 
 
