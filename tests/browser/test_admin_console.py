@@ -103,7 +103,9 @@ def test_create_copy_and_revoke_a_registration_link(
     assert link.rsplit("/", 1)[1] not in page.content()  # shown once
     row.get_by_role("button", name="Révoquer le lien n° 1").click()
     expect(page.get_by_role("status").filter(has_text="Lien d'enregistrement n° 1 révoqué")).to_be_visible()
-    expect(page.get_by_role("row").filter(has_text="Moodle DGFIP").get_by_text("révoqué le")).to_be_visible()
+    row = page.get_by_role("row").filter(has_text="Moodle DGFIP")
+    expect(row.get_by_text("révoqué", exact=True)).to_be_visible()
+    assert row.inner_text().count("par alice") == 2  # who created it, who revoked it
 
 
 def test_registration_link_form_errors_are_announced(

@@ -223,7 +223,8 @@ def test_revoked_link(tool: Tool, moodle: FakeRegistrationPlatform, where: str) 
         assert response.status_code == 302
         listing = unescape(client.get("/admin/plateformes").get_data(as_text=True))
         assert f"Lien d'enregistrement n° {link_id} révoqué" in listing
-        assert "révoqué le" in listing
+        assert "par ligne de commande" in listing  # who created it
+        assert "par gestionnaire" in listing  # who revoked it
         again = client.post(f"/admin/plateformes/liens/{link_id}/revoquer", data={"csrf_token": token})
         assert "Ce lien était déjà révoqué." in unescape(
             client.get(again.headers["Location"]).get_data(as_text=True)
