@@ -237,9 +237,7 @@ def registration_links_command(show_all: bool) -> None:
         "expired": "expiré",
     }
     with get_runtime().database.session_scope() as session:
-        rows = [
-            (link, links.status(link)) for link in links.list_links(session, limit=1000 if show_all else 100)
-        ]
+        rows = [(link, links.status(link)) for link in links.list_links(session, limit=1000)]
         if not show_all:
             rows = [(link, state) for link, state in rows if state in ("pending", "in_use")]
         for link, state in rows:
