@@ -13,6 +13,7 @@ run would be summed too) and ``child_exit`` does the library's bookkeeping for a
 
 import multiprocessing
 import os
+import re
 from pathlib import Path
 
 os.environ.setdefault(
@@ -20,7 +21,23 @@ os.environ.setdefault(
 )
 
 # Imported after PROMETHEUS_MULTIPROC_DIR is set (see above).
+from gunicorn.glogging import Logger
 from prometheus_client import multiprocess
+
+_REGISTRATION_LINK = re.compile(r"(/lti/register/)[^/?#\s]+")
+
+
+class RedactingLogger(Logger):  # type: ignore[misc]
+    """gunicorn's logger, with the secret of one-time registration links (``/lti/register/<token>``)
+    replaced in every access-log field."""
+
+    def atoms(self, resp, req, environ, request_time):  # type: ignore[no-untyped-def]
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key, value in atoms.items():
+            if isinstance(value, str) and "/lti/register/" in value:
+                atoms[key] = _REGISTRATION_LINK.sub(r"\1<token>", value)
+        return atoms
+
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", str(min(4, multiprocessing.cpu_count() * 2))))
@@ -38,6 +55,8 @@ accesslog = "-"
 errorlog = "-"
 # The path only (%(U)s): query strings can carry signed launch tokens, which must not reach the logs.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
+# ... and the path may carry a registration link's token: RedactingLogger replaces it.
+logger_class = RedactingLogger
 
 
 def on_starting(server):  # type: ignore[no-untyped-def]

@@ -35,6 +35,29 @@ class Environment(StrEnum):
 _RATE = re.compile(r"[1-9][0-9]*\s*(/|per)\s*([1-9][0-9]*\s*)?(second|minute|hour|day)s?", re.IGNORECASE)
 
 
+def parse_host_port(value: str) -> tuple[str, int | None]:
+    """``host`` or ``host:port`` (``[v6]:port`` for IPv6) -> (lower-case host, port or None).
+
+    Raises ValueError on anything else (a scheme, a path, credentials, spaces, a bad port)."""
+    value = value.strip()
+    if not value or any(ch in value for ch in "/?#@\\ \t\r\n") or any(ord(ch) < 32 for ch in value):
+        raise ValueError("a host name is made of letters, digits, dots and dashes, with an optional :port")
+    parts = urlsplit("//" + value)
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError("the port must be a number between 1 and 65535") from exc
+    host = (parts.hostname or "").rstrip(".")
+    if not host or port == 0 or (value.endswith(":") and port is None):
+        raise ValueError("a host name is made of letters, digits, dots and dashes, with an optional :port")
+    return host.lower(), port
+
+
+def format_host_port(host: str, port: int | None) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return shown if port is None else f"{shown}:{port}"
+
+
 class SettingsError(Exception):
     """A setting is missing or wrong. The message names the variable and the fix."""
 
@@ -91,6 +114,10 @@ class Settings(BaseSettings):
     lti_jwks_refetch_seconds: Annotated[int, Field(ge=0, le=3600)] = 10
     # LTI: timeout of every call to a platform (JWKS, registration, token, AGS, NRPS), in seconds.
     lti_http_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0
+    # LTI dynamic registration without a registration link (bare /lti/register): only from these LMS hosts
+    # ("host" or "host:port", comma-separated; no port = the default port of http/https). Empty: refused,
+    # every registration needs a one-time link issued by the tool's admin (docs/lti.md).
+    lti_registration_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Lifetime of the signed launch token carried in the agent's URLs and forms (refreshed on each page).
     launch_token_max_age: Annotated[int, Field(ge=300, le=86400)] = 4 * 3600
     dsfr_path: Path = PROJECT_ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist"
@@ -210,7 +237,7 @@ class Settings(BaseSettings):
                 raise ValueError("each key must be url-safe base64 of exactly 32 bytes (a Fernet key)")
         return value
 
-    @field_validator("trusted_hosts", "metrics_allow", mode="before")
+    @field_validator("trusted_hosts", "metrics_allow", "lti_registration_hosts", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -228,6 +255,21 @@ class Settings(BaseSettings):
                     f"{network!r} is not an IP address or network: use e.g. 127.0.0.1/32,10.0.0.0/8,::1"
                 ) from exc
         return value
+
+    @field_validator("lti_registration_hosts")
+    @classmethod
+    def _check_registration_hosts(cls, value: list[str]) -> list[str]:
+        normalized: list[str] = []
+        for entry in value:
+            try:
+                host, port = parse_host_port(entry)
+            except ValueError as exc:
+                raise ValueError(
+                    f"{entry!r} is not a host name: use e.g. moodle.example.gouv.fr,"
+                    f"moodle2.example.gouv.fr:8443 (no scheme, no path; {exc})"
+                ) from exc
+            normalized.append(format_host_port(host, port))
+        return normalized
 
     @field_validator(
         "ratelimit_lti", "ratelimit_admin_login_ip", "ratelimit_admin_login_user", "ratelimit_api"

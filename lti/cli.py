@@ -1,12 +1,15 @@
 """``flask --app wsgi lti ...``: register platforms by hand, approve deployments, print the tool's URLs,
-rotate the tool's keys."""
+issue one-time registration links, rotate the tool's keys."""
 
 from __future__ import annotations
+
+import getpass
 
 import click
 from flask.cli import AppGroup
 
 from lti import keys, registry
+from lti import registration_links as links
 from lti.current import get_runtime
 from lti.runtime import ToolUrls
 
@@ -17,7 +20,7 @@ def _print_urls(urls: ToolUrls) -> None:
     click.echo(f"Tool URL / redirection URI (launch): {urls.launch}")
     click.echo(f"Initiate login URL:                  {urls.login}")
     click.echo(f"Public keyset URL (JWKS):            {urls.jwks}")
-    click.echo(f"Dynamic registration URL:            {urls.register}")
+    click.echo(f"Dynamic registration URL:            {urls.register} (allowed hosts only; else a link)")
     click.echo(f"Domain:                              {urls.domain}")
 
 
@@ -174,3 +177,86 @@ def rotate_keys(grace_days: int) -> None:
     click.echo(
         f"New signing key {kid}; {len(retired)} previous key(s) published for {grace_days} more day(s)."
     )
+
+
+# -- one-time registration links -----------------------------------------------------------------------
+
+
+def _cli_actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name in a bare container
+        return "cli"
+
+
+@lti_cli.command("registration-link-create")
+@click.option(
+    "--valid-for",
+    default="7d",
+    show_default=True,
+    help="Validité : un nombre d'heures (12h) ou de jours (7d), de 1 heure à 30 jours.",
+)
+@click.option(
+    "--host",
+    "expected_host",
+    default="",
+    help="Réserver le lien à une plateforme : son nom d'hôte (moodle.ministere.gouv.fr[:port]).",
+)
+@click.option("--label", default="", help="Pour qui est le lien (affiché dans la console).")
+def registration_link_create(valid_for: str, expected_host: str, label: str) -> None:
+    """Créer un lien d'enregistrement à usage unique pour l'administrateur d'une plateforme."""
+    runtime = get_runtime()
+    try:
+        with runtime.database.session_scope() as session:
+            created = links.create_link(
+                session,
+                runtime,
+                actor=_cli_actor(),
+                valid_for=links.parse_validity(valid_for),
+                expected_host=expected_host,
+                label=label,
+            )
+            link_id, expires_at, host = created.link.id, created.link.expires_at, created.link.expected_host
+    except links.LinkError as exc:
+        raise click.ClickException(f"lien non créé : {exc.message}") from None
+    click.echo(f"Lien d'enregistrement n° {link_id}, valable jusqu'au {expires_at:%d/%m/%Y %H:%M} (UTC)")
+    click.echo(f"réservé à {host}" if host else "utilisable par n'importe quelle plateforme")
+    click.echo("À coller dans Moodle (Gérer les outils > URL de l'outil). Il ne sera plus affiché :")
+    click.echo(created.url)
+
+
+@lti_cli.command("registration-links")
+@click.option("--all", "show_all", is_flag=True, help="Aussi les liens utilisés, révoqués ou expirés.")
+def registration_links_command(show_all: bool) -> None:
+    """Lister les liens d'enregistrement (les liens en attente, par défaut)."""
+    labels = {
+        "pending": "en attente",
+        "in_use": "en cours d'utilisation",
+        "used": "utilisé",
+        "revoked": "révoqué",
+        "expired": "expiré",
+    }
+    with get_runtime().database.session_scope() as session:
+        rows = [(link, links.status(link)) for link in links.list_links(session, limit=1000)]
+        if not show_all:
+            rows = [(link, state) for link, state in rows if state in ("pending", "in_use")]
+        for link, state in rows:
+            used = f"  par {link.used_issuer}" if link.used_issuer else ""
+            click.echo(
+                f"{link.id:>4}  {labels[state]}  expire {link.expires_at:%d/%m/%Y %H:%M}  "
+                f"hôte={link.expected_host or '*'}  créé par {link.created_by}{used}  {link.label}".rstrip()
+            )
+        click.echo(f"{len(rows)} lien(s).")
+
+
+@lti_cli.command("registration-link-revoke")
+@click.argument("link_id", type=int)
+def registration_link_revoke(link_id: int) -> None:
+    """Révoquer un lien d'enregistrement en attente (il ne pourra plus servir)."""
+    runtime = get_runtime()
+    try:
+        with runtime.database.session_scope() as session:
+            links.revoke_link(session, runtime, link_id, actor=_cli_actor())
+    except links.LinkError as exc:
+        raise click.ClickException(f"lien {link_id} non révoqué : {exc.message}") from None
+    click.echo(f"Lien d'enregistrement n° {link_id} révoqué.")

@@ -1,13 +1,24 @@
-"""LTI Dynamic Registration (Moodle 4.x, Canvas, Brightspace...): the LMS admin pastes
-``{BRIDGE_BASE_URL}/lti/register``; the LMS opens it with ``openid_configuration`` and
-``registration_token``; the tool reads the platform's configuration, registers itself, stores the
-client id and the deployment (active: the LMS admin started it), and the page closes the LMS dialog.
+"""LTI Dynamic Registration (Moodle 4.x, Canvas, Brightspace...): the LMS admin pastes a registration URL;
+the LMS opens it with ``openid_configuration`` and ``registration_token``; the tool reads the platform's
+configuration, registers itself, stores the client id and the deployment (active: the LMS admin started
+it), and the page closes the LMS dialog.
+
+The page is public, and the tool calls the URLs it is given: who may make it call out is restricted.
+- ``{BRIDGE_BASE_URL}/lti/register/<token>``: a one-time link issued by the tool's admin
+  (lti.registration_links), optionally bound to one LMS host;
+- ``{BRIDGE_BASE_URL}/lti/register``: only when the configuration URL's host is in
+  ``BRIDGE_LTI_REGISTRATION_HOSTS`` (empty by default: refused).
+Every refusal of that kind happens before any outgoing request. Then the configuration's endpoints must be
+on the same origin as the configuration URL, and neither request follows HTTP redirects, so the POST
+cannot be sent anywhere else.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,7 +27,9 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from lti import claims as c
+from lti import registration_links as links
 from lti.errors import LtiLaunchError, refuse
+from lti.hosts import Origin, host_allowed, host_matches, origin_of
 from lti.models import Deployment, Platform
 from lti.registry import PlatformInput, RegistryError, add_deployment, save_platform
 from lti.runtime import LtiRuntime
@@ -25,6 +38,10 @@ log = logging.getLogger(__name__)
 
 CLIENT_NAME = "PACNum - auto-évaluation des compétences numériques"
 REQUESTED_CLAIMS = ["iss", "sub", "name", "given_name", "family_name", "email"]
+# Endpoints the tool calls (or sends people to): on the configuration URL's own origin.
+SAME_ORIGIN_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
+# A registration token is a JWT (Moodle) or an opaque string: visible ASCII only (it goes in a header).
+TOKEN_PATTERN = re.compile(r"[\x21-\x7e]{0,8192}")
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,7 @@ class RegistrationResult:
     platform: Platform
     deployment: Deployment | None
     created: bool
+    link_id: int | None = None
 
 
 def _http_url(value: object) -> str | None:
@@ -53,18 +71,35 @@ def _http_url(value: object) -> str | None:
     return value if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-def fetch_configuration(runtime: LtiRuntime, config_url: str) -> PlatformConfiguration:
+def check_config_url(config_url: str) -> Origin:
+    """The origin of the configuration URL, or the refusal (no request is made here)."""
     if not config_url:
         raise refuse("lti.registration_missing_config")
-    if _http_url(config_url) is None:
+    origin = origin_of(config_url)
+    if _http_url(config_url) is None or origin is None:
         raise refuse("lti.registration_bad_config_url")
+    return origin
+
+
+def _refuse_redirect(response: requests.Response, what: str) -> None:
+    if response.is_redirect or 300 <= response.status_code < 400:
+        log.warning("%s answered with a redirect (HTTP %s): not followed", what, response.status_code)
+        raise refuse("lti.registration_redirect")
+
+
+def fetch_configuration(runtime: LtiRuntime, config_url: str) -> PlatformConfiguration:
+    origin = check_config_url(config_url)
     try:
         response = runtime.http.get(
-            config_url, timeout=runtime.http_timeout, headers={"Accept": "application/json"}
+            config_url,
+            timeout=runtime.http_timeout,
+            headers={"Accept": "application/json"},
+            allow_redirects=False,
         )
     except requests.RequestException as exc:
         log.warning("openid configuration unreachable: %s", type(exc).__name__)
         raise refuse("lti.registration_config_unreachable") from exc
+    _refuse_redirect(response, "openid configuration")
     if response.status_code != 200:
         log.warning("openid configuration answered HTTP %s", response.status_code)
         raise refuse("lti.registration_config_unreachable")
@@ -87,8 +122,12 @@ def fetch_configuration(runtime: LtiRuntime, config_url: str) -> PlatformConfigu
     if any(value is None for value in urls.values()):
         raise refuse("lti.registration_bad_config")
     issuer = str(urls["issuer"])
-    if (urlsplit(issuer).hostname or "").lower() != (urlsplit(config_url).hostname or "").lower():
+    if (urlsplit(issuer).hostname or "").lower() != origin.host:
         raise refuse("lti.registration_issuer_mismatch")
+    for name in SAME_ORIGIN_ENDPOINTS:
+        if origin_of(str(urls[name])) != origin:
+            log.warning("openid configuration: %s is not on the configuration's origin", name)
+            raise refuse("lti.registration_endpoint_elsewhere", name=name)
     platform_config = data.get(c.PLATFORM_CONFIGURATION)
     platform_config = platform_config if isinstance(platform_config, dict) else {}
     return PlatformConfiguration(
@@ -157,10 +196,12 @@ def submit_registration(runtime: LtiRuntime, config: PlatformConfiguration, toke
             json=registration_request(runtime),
             headers=headers,
             timeout=runtime.http_timeout,
+            allow_redirects=False,
         )
     except requests.RequestException as exc:
         log.warning("registration endpoint unreachable: %s", type(exc).__name__)
         raise refuse("lti.registration_config_unreachable") from exc
+    _refuse_redirect(response, "registration endpoint")
     if response.status_code not in (200, 201):
         log.warning("registration refused by the platform: HTTP %s", response.status_code)
         raise refuse("lti.registration_refused", reason=_refusal_reason(response))
@@ -173,8 +214,54 @@ def submit_registration(runtime: LtiRuntime, config: PlatformConfiguration, toke
     return data
 
 
-def register(session: Session, runtime: LtiRuntime, config_url: str, token: str) -> RegistrationResult:
-    """The whole exchange. The caller commits."""
+def claim_hold(runtime: LtiRuntime) -> timedelta:
+    """How long a link stays reserved for one exchange: two platform calls and some margin."""
+    return timedelta(seconds=2 * runtime.http_timeout + 30)
+
+
+def register(
+    session: Session,
+    runtime: LtiRuntime,
+    config_url: str,
+    token: str,
+    *,
+    link_token: str | None = None,
+) -> RegistrationResult:
+    """The whole exchange, through a one-time link (``link_token``) or from an allowed host. The caller
+    commits; with a link, the claim on it is committed here, before the platform is called."""
+    if link_token is None:
+        origin = _check_request(config_url, token)
+        if not host_allowed(origin, runtime.registration_hosts):
+            raise refuse("lti.registration_host_not_allowed", host=origin.display[:200])
+        return _exchange(session, runtime, config_url, token, link_id=None)
+    link = links.open_link(session, link_token)
+    origin = _check_request(config_url, token)
+    if link.expected_host and not host_matches(origin, link.expected_host):
+        raise refuse(
+            "lti.registration_link_wrong_host", expected=link.expected_host, host=origin.display[:200]
+        )
+    link_id = link.id
+    links.claim(session, link, claim_hold(runtime))
+    session.commit()
+    try:
+        return _exchange(session, runtime, config_url, token, link_id=link_id)
+    except Exception:
+        session.rollback()
+        links.release(session, link_id)
+        session.commit()
+        raise
+
+
+def _check_request(config_url: str, token: str) -> Origin:
+    origin = check_config_url(config_url)
+    if not TOKEN_PATTERN.fullmatch(token):
+        raise refuse("lti.registration_bad_token")
+    return origin
+
+
+def _exchange(
+    session: Session, runtime: LtiRuntime, config_url: str, token: str, *, link_id: int | None
+) -> RegistrationResult:
     config = fetch_configuration(runtime, config_url)
     answer = submit_registration(runtime, config, token)
     tool_config = answer.get(c.TOOL_CONFIGURATION)
@@ -200,6 +287,15 @@ def register(session: Session, runtime: LtiRuntime, config_url: str, token: str)
         deployment = add_deployment(session, platform, deployment_id, active=True) if deployment_id else None
     except RegistryError as exc:
         raise LtiLaunchError(502, "lti.registration_refused", str(exc)) from exc
+    if link_id is not None:
+        links.consume(session, link_id, platform)
+        runtime.record(
+            session,
+            "lti.registration_link_used",
+            f"registration_link:{link_id}",
+            platform_id=platform.id,
+            issuer=platform.issuer,
+        )
     runtime.record(
         session,
         "lti.platform_registered",
@@ -208,6 +304,12 @@ def register(session: Session, runtime: LtiRuntime, config_url: str, token: str)
         client_id=platform.client_id,
         deployment_id=deployment.deployment_id if deployment else None,
         method="dynamic",
+        registration_link=link_id,
     )
-    log.info("platform %s registered dynamically (%s)", platform.id, family or "unknown family")
-    return RegistrationResult(platform=platform, deployment=deployment, created=created)
+    log.info(
+        "platform %s registered dynamically (%s, %s)",
+        platform.id,
+        family or "unknown family",
+        f"link {link_id}" if link_id is not None else "allowed host",
+    )
+    return RegistrationResult(platform=platform, deployment=deployment, created=created, link_id=link_id)

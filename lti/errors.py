@@ -138,6 +138,75 @@ def _catalogue() -> dict[str, Refusal]:
             400, _l("L'émetteur annoncé par la plateforme ne correspond pas à l'adresse de sa configuration.")
         ),
         "lti.registration_refused": Refusal(502, _l("La plateforme a refusé l'enregistrement : %(reason)s")),
+        "lti.registration_bad_token": Refusal(
+            400,
+            _l("Le jeton d'enregistrement transmis par la plateforme (registration_token) est illisible."),
+        ),
+        "lti.registration_endpoint_elsewhere": Refusal(
+            400,
+            _l(
+                "La configuration de la plateforme envoie vers un autre site que le sien (%(name)s) : "
+                "PACNum ne l'appelle pas."
+            ),
+        ),
+        "lti.registration_redirect": Refusal(
+            502,
+            _l(
+                "La plateforme a répondu par une redirection : PACNum ne suit pas les redirections pendant "
+                "l'enregistrement. Vérifiez l'adresse publique de la plateforme (https, nom exact)."
+            ),
+        ),
+        # Who may register: a one-time link from PACNum's administrator, or an allowed LMS host
+        "lti.registration_host_not_allowed": Refusal(
+            403,
+            _l(
+                "PACNum n'accepte pas d'enregistrement dynamique sans lien depuis cette plateforme "
+                "(%(host)s). Demandez à l'administrateur de PACNum un lien d'enregistrement, puis collez-le "
+                "dans Moodle à la place de cette adresse."
+            ),
+        ),
+        "lti.registration_link_unknown": Refusal(
+            404,
+            _l(
+                "Ce lien d'enregistrement n'existe pas. Vérifiez qu'il a été copié en entier, ou demandez un "
+                "nouveau lien à l'administrateur de PACNum."
+            ),
+        ),
+        "lti.registration_link_used": Refusal(
+            410,
+            _l(
+                "Ce lien d'enregistrement a déjà servi : un lien ne sert qu'une fois. Demandez un nouveau "
+                "lien à l'administrateur de PACNum."
+            ),
+        ),
+        "lti.registration_link_expired": Refusal(
+            410,
+            _l(
+                "Ce lien d'enregistrement a expiré le %(expired)s (UTC). Demandez un nouveau lien à "
+                "l'administrateur de PACNum."
+            ),
+        ),
+        "lti.registration_link_revoked": Refusal(
+            410,
+            _l(
+                "Ce lien d'enregistrement a été révoqué par l'administrateur de PACNum. Demandez-lui un "
+                "nouveau lien."
+            ),
+        ),
+        "lti.registration_link_busy": Refusal(
+            409,
+            _l(
+                "Un enregistrement avec ce lien est déjà en cours. Attendez qu'il se termine, ou réessayez "
+                "dans une minute."
+            ),
+        ),
+        "lti.registration_link_wrong_host": Refusal(
+            403,
+            _l(
+                "Ce lien d'enregistrement est réservé à la plateforme %(expected)s : il ne peut pas "
+                "enregistrer %(host)s. Demandez un lien pour cette plateforme à l'administrateur de PACNum."
+            ),
+        ),
     }
 
 

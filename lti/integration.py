@@ -55,6 +55,7 @@ def init_app(
         http_timeout=settings.lti_http_timeout_seconds,
         secure_cookies=settings.uses_https,
         audit=audit,
+        registration_hosts=tuple(settings.lti_registration_hosts),
     )
     app.extensions[EXTENSION_KEY] = runtime
     app.register_blueprint(views.bp)
@@ -67,7 +68,9 @@ def init_app(
         renderer = render_error
 
         def _handle(error: LtiLaunchError) -> ResponseReturnValue:
-            log.info("LTI refusal %s (%s) on %s %s", error.code, error.status, request.method, request.path)
+            log.info(
+                "LTI refusal %s (%s) on %s %s", error.code, error.status, request.method, loggable_path()
+            )
             return renderer(error.status, error.code, error.message)
 
         app.register_error_handler(LtiLaunchError, _handle)
@@ -76,6 +79,13 @@ def init_app(
         if csrf is not None:
             csrf.exempt(demo_views.bp)
     return runtime
+
+
+def loggable_path() -> str:
+    """The request path for the logs: a registration link's token (``/lti/register/<token>``) is a secret."""
+    if request.url_rule is not None and "token" in (request.view_args or {}):
+        return request.url_rule.rule
+    return request.path
 
 
 def frame_ancestors_provider(app: Flask, *, ttl_seconds: float = 30.0) -> Callable[[], list[str]]:

@@ -119,3 +119,33 @@ class DemoPlatformKey(Base):
     kid: Mapped[str] = mapped_column(String(64), unique=True)
     private_key_encrypted: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RegistrationLink(Base):
+    """A one-time dynamic-registration link issued by the tool's admin: ``/lti/register/<token>``.
+
+    Only the SHA-256 of the token is stored; the link is shown once, at creation. ``claimed_until`` is set
+    while a registration through the link is in flight (so two uses cannot run at once); ``used_at`` when
+    it succeeded. A link is usable while it is neither used, revoked nor expired.
+    """
+
+    __tablename__ = "lti_registration_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    # The only LMS host ("host" or "host:port") whose configuration the link may register, when set.
+    expected_host: Mapped[str | None] = mapped_column(String(300), default=None)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    used_issuer: Mapped[str | None] = mapped_column(String(500), default=None)
+    platform_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lti_platform.id", ondelete="SET NULL"), default=None
+    )
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_by: Mapped[str | None] = mapped_column(String(200), default=None)
+
+    platform: Mapped[Platform | None] = relationship()

@@ -59,6 +59,10 @@ class ToolUrls:
     def register(self) -> str:
         return self._join("/lti/register")
 
+    def registration_link(self, token: str) -> str:
+        """A one-time registration link (lti.registration_links): the token is part of the path."""
+        return self._join("/lti/register/" + token)
+
     @property
     def logo(self) -> str:
         return self._join("/lti/static/logo.svg")
@@ -85,12 +89,17 @@ class LtiRuntime:
     http_timeout: float = 10.0
     secure_cookies: bool = False
     audit: AuditHook | None = None
+    # LMS hosts allowed to register without a link (BRIDGE_LTI_REGISTRATION_HOSTS), "host[:port]".
+    registration_hosts: tuple[str, ...] = ()
     http: requests.Session = field(default_factory=requests.Session)
 
     def __post_init__(self) -> None:
         self.http.headers["User-Agent"] = USER_AGENT
 
-    def record(self, session: Any, action: str, target: str = "", **details: Any) -> None:
-        """Pass an administrative event to the application's audit log, when it gave a hook."""
+    def record(
+        self, session: Any, action: str, target: str = "", *, actor: str = "lti", **details: Any
+    ) -> None:
+        """Pass an administrative event to the application's audit log, when it gave a hook. ``actor``:
+        who did it, when a person did (``admin:<id>``, ``cli:<user>``); "lti" for the protocol itself."""
         if self.audit is not None:
-            self.audit(session, "lti", action, target, **details)
+            self.audit(session, actor, action, target, **details)

@@ -155,6 +155,17 @@ def jwks() -> ResponseReturnValue:
 
 @bp.get("/lti/register")
 def register() -> ResponseReturnValue:
+    """Dynamic registration without a link: only from the hosts in BRIDGE_LTI_REGISTRATION_HOSTS."""
+    return _register(None)
+
+
+@bp.get("/lti/register/<token>")
+def register_with_link(token: str) -> ResponseReturnValue:
+    """Dynamic registration through a one-time link issued by the tool's admin."""
+    return _register(token)
+
+
+def _register(link_token: str | None) -> ResponseReturnValue:
     runtime = get_runtime()
     session = request_session()
     result = register_platform(
@@ -162,6 +173,7 @@ def register() -> ResponseReturnValue:
         runtime,
         request.args.get("openid_configuration", "").strip(),
         request.args.get("registration_token", "").strip(),
+        link_token=link_token,
     )
     keys.ensure_active_key(session, runtime.secret_box)
     session.commit()

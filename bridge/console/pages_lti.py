@@ -1,7 +1,9 @@
 """Console pages for LTI: platforms and their deployments (approve, deactivate), the URLs to paste into an
-LMS, and the tool's signing keys (rotate)."""
+LMS, one-time registration links (create: shown once; revoke), and the tool's signing keys (rotate)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -12,11 +14,15 @@ from werkzeug.wrappers import Response
 from bridge.auth.admin_guard import current_principal, require_admin
 from bridge.console import operations
 from bridge.console.blueprint import bp
+from bridge.console.forms import RegistrationLinkForm
+from bridge.console.registration_links import links_context
 from bridge.core.db import get_session
 from bridge.core.errors import UserFacingError
 from bridge.core.settings_access import get_settings
 from config.crypto import SecretBox
 from config.database import utcnow
+from lti import registration_links as links
+from lti.current import get_runtime
 from lti.models import Deployment, Platform
 
 TOOL_PATHS = (
@@ -40,14 +46,12 @@ def tool_urls() -> list[tuple[str, str, str]]:
         "login": _("URL de connexion (initiation OIDC)"),
         "launch": _("URL de lancement (redirection)"),
         "jwks": _("URL du jeu de clés publiques (JWKS)"),
-        "register": _("URL d'enregistrement dynamique"),
+        "register": _("URL d'enregistrement dynamique sans lien (plateformes autorisées seulement)"),
     }
     return [(key, labels[key], base + path) for key, path in TOOL_PATHS]
 
 
-@bp.get("/plateformes")
-@require_admin
-def platforms() -> str:
+def render_platforms(link_form: RegistrationLinkForm) -> str:
     stmt = select(Platform).options(selectinload(Platform.deployments)).order_by(Platform.name, Platform.id)
     rows = list(get_session().scalars(stmt))
     return render_template(
@@ -55,7 +59,58 @@ def platforms() -> str:
         platforms=rows,
         urls=tool_urls(),
         status=operations.deployment_status,
+        **links_context(link_form),
     )
+
+
+@bp.get("/plateformes")
+@require_admin
+def platforms() -> str:
+    return render_platforms(RegistrationLinkForm())
+
+
+@bp.post("/plateformes/liens")
+@require_admin
+def create_registration_link() -> Response | str:
+    """Create a one-time registration link; the answer is the only page that ever shows it."""
+    form = RegistrationLinkForm()
+    if form.validate():
+        session = get_session()
+        try:
+            created = links.create_link(
+                session,
+                get_runtime(),
+                actor=_actor(),
+                valid_for=timedelta(hours=int(form.valid_for.data or 0)),
+                expected_host=form.expected_host.data or "",
+                label=form.label.data or "",
+            )
+        except links.LinkError as exc:
+            session.rollback()
+            field = getattr(form, exc.code, form.label)
+            field.errors = [*field.errors, exc.message]
+        else:
+            session.commit()
+            page = render_template("admin/registration_link_created.html", created=created)
+            response = Response(page, mimetype="text/html")
+            response.headers["Cache-Control"] = "no-store"  # shown once: never kept by a cache
+            return response
+    return render_platforms(form)
+
+
+@bp.post("/plateformes/liens/<int:link_id>/revoquer")
+@require_admin
+def revoke_registration_link(link_id: int) -> Response:
+    session = get_session()
+    try:
+        links.revoke_link(session, get_runtime(), link_id, actor=_actor())
+    except links.LinkError as exc:
+        session.rollback()
+        flash(exc.message, "error")
+    else:
+        session.commit()
+        flash(_("Lien d'enregistrement n° %(id)s révoqué : il ne peut plus servir.", id=link_id), "success")
+    return redirect(url_for(".platforms", _anchor="liens"))
 
 
 def _deployment(deployment_id: int) -> Deployment:

@@ -33,6 +33,7 @@ def _titles() -> dict[int, tuple[str, str]]:
         404: (_("Page non trouvée"), _("La page que vous cherchez est introuvable.")),
         405: (_("Méthode non autorisée"), _("Cette page ne peut pas être appelée de cette façon.")),
         409: (_("Conflit"), _("L'opération est en conflit avec l'état actuel des données.")),
+        410: (_("Lien périmé"), _("Ce lien n'est plus valable.")),
         413: (_("Fichier trop volumineux"), _("Le fichier envoyé dépasse la taille autorisée.")),
         422: (_("Données invalides"), _("Les données envoyées ne peuvent pas être traitées.")),
         429: (_("Trop de demandes"), _("Vous avez fait trop de demandes. Réessayez dans quelques minutes.")),
@@ -69,8 +70,16 @@ def render_error(status: int, code: str, message: str | None = None, title: str 
     return response
 
 
+def loggable_path() -> str:
+    """The request path for the logs, with a secret carried in the path (a view argument named ``token``,
+    e.g. a one-time registration link) replaced by the route's placeholder."""
+    if request.url_rule is not None and "token" in (request.view_args or {}):
+        return request.url_rule.rule
+    return request.path
+
+
 def _handle_user_error(error: UserFacingError) -> Response:
-    log.info("refused %s %s: %s (%s)", request.method, request.path, error.code, error.status)
+    log.info("refused %s %s: %s (%s)", request.method, loggable_path(), error.code, error.status)
     return render_error(error.status, error.code, error.message, error.title)
 
 
@@ -85,7 +94,7 @@ def _handle_http(error: HTTPException) -> Response:
 
 def _handle_unexpected(error: Exception) -> Response:
     incident = uuid.uuid4().hex[:12]
-    log.error("unexpected error %s on %s %s", incident, request.method, request.path, exc_info=error)
+    log.error("unexpected error %s on %s %s", incident, request.method, loggable_path(), exc_info=error)
     message = _(
         "Une erreur inattendue s'est produite (incident %(incident)s). L'équipe a été prévenue.",
         incident=incident,

@@ -70,3 +70,59 @@ def test_copy_buttons_copy_the_tool_urls(page: Any, live_server: LiveServer, dat
     expect(page.locator("#copy-status")).to_have_text("Adresse copiée dans le presse-papiers.")
     assert page.evaluate("navigator.clipboard.readText()") == "http://localhost/lti/jwks"
     assert page.locator("#tool-url-jwks").input_value() == "http://localhost/lti/jwks"
+
+
+def test_create_copy_and_revoke_a_registration_link(
+    page: Any, live_server: LiveServer, database: Database
+) -> None:
+    Accounts(database).create("alice")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(live_server.url + "/admin/connexion")
+    page.get_by_role("textbox", name="Identifiant").fill("alice")
+    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(live_server.url + "/admin/")
+    page.goto(live_server.url + "/admin/plateformes")
+    assert page.get_by_text("Aucune plateforme n'est autorisée sans lien pour le moment.").is_visible()
+
+    page.get_by_label("Pour qui (facultatif)").fill("Moodle DGFIP")
+    page.get_by_label("Réserver le lien à une plateforme (facultatif)").fill("moodle.dgfip.example.gouv.fr")
+    page.get_by_label("Durée de validité").select_option(label="1 jour")
+    page.get_by_role("button", name="Créer le lien").click()
+    expect(page.locator("h1")).to_have_text("Lien d'enregistrement créé")
+    link = page.locator("#registration-link").input_value()
+    assert link.startswith("http://localhost/lti/register/")
+    page.get_by_role("button", name="Copier le lien d'enregistrement").click()
+    expect(page.locator("#copy-status")).to_have_text("Lien copié dans le presse-papiers.")
+    assert page.evaluate("navigator.clipboard.readText()") == link
+
+    page.get_by_role("link", name="Revenir aux plateformes").click()
+    row = page.get_by_role("row").filter(has_text="Moodle DGFIP")
+    expect(row.get_by_text("en attente")).to_be_visible()
+    assert "moodle.dgfip.example.gouv.fr" in row.inner_text()
+    assert link.rsplit("/", 1)[1] not in page.content()  # shown once
+    row.get_by_role("button", name="Révoquer le lien n° 1").click()
+    expect(page.get_by_role("status").filter(has_text="Lien d'enregistrement n° 1 révoqué")).to_be_visible()
+    row = page.get_by_role("row").filter(has_text="Moodle DGFIP")
+    expect(row.get_by_text("révoqué", exact=True)).to_be_visible()
+    assert row.inner_text().count("par alice") == 2  # who created it, who revoked it
+
+
+def test_registration_link_form_errors_are_announced(
+    page: Any, live_server: LiveServer, database: Database
+) -> None:
+    Accounts(database).create("alice")
+    page.goto(live_server.url + "/admin/connexion")
+    page.get_by_role("textbox", name="Identifiant").fill("alice")
+    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(live_server.url + "/admin/")
+    page.goto(live_server.url + "/admin/plateformes")
+    field = page.get_by_label("Réserver le lien à une plateforme (facultatif)")
+    field.fill("moodle dgfip")
+    page.get_by_role("button", name="Créer le lien").click()
+    expect(page.get_by_role("alert")).to_contain_text("Le lien n'a pas été créé")
+    field = page.get_by_label("Réserver le lien à une plateforme (facultatif)")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_value("moodle dgfip")
+    assert "Saisissez un nom d'hôte" in page.locator("#expected_host-messages").inner_text()

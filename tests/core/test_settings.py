@@ -50,6 +50,9 @@ def test_production_refuses_a_short_secret_key(tmp_path: Path) -> None:
         ("log_level", "LOUD", "BRIDGE_LOG_LEVEL"),
         ("default_locale", "de", "'fr' or 'en'"),
         ("proxy_count", "9", "BRIDGE_PROXY_COUNT"),
+        ("lti_registration_hosts", "https://moodle.example.gouv.fr", "is not a host name"),
+        ("lti_registration_hosts", "moodle.example.gouv.fr/moodle", "no scheme, no path"),
+        ("lti_registration_hosts", "moodle.example.gouv.fr:99999", "between 1 and 65535"),
     ],
 )
 def test_wrong_values_are_named(tmp_path: Path, field: str, value: str, fragment: str) -> None:
@@ -68,6 +71,15 @@ def test_environment_and_dotenv_are_read(tmp_path: Path, monkeypatch: pytest.Mon
     settings = load_settings(instance_path=tmp_path)
     assert settings.base_url == "https://from-dotenv.example.fr"
     assert settings.log_level == "WARNING"  # the environment wins over .env
+
+
+def test_registration_hosts_are_read_as_a_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings(instance_path=tmp_path).lti_registration_hosts == []  # default: none
+    monkeypatch.setenv(
+        "BRIDGE_LTI_REGISTRATION_HOSTS", " Moodle.Example.gouv.fr , moodle2.example.gouv.fr:8443,"
+    )
+    settings = load_settings(instance_path=tmp_path)
+    assert settings.lti_registration_hosts == ["moodle.example.gouv.fr", "moodle2.example.gouv.fr:8443"]
 
 
 def test_postgresql_url_gets_the_psycopg_driver(tmp_path: Path) -> None:

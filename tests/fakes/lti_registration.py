@@ -1,6 +1,7 @@
 """A platform answering LTI Dynamic Registration like Moodle 4.5 (openid-configuration.php and
 openid-registration.php, see moodle-samples/lti/openid_configuration.json and dynamic_registration.json),
-over real HTTP, with failure modes."""
+over real HTTP, with failure modes, and hostile ones (redirects, endpoints on another host). It records
+every request it receives (``seen``), so a test can prove the tool sent none."""
 
 from __future__ import annotations
 
@@ -40,8 +41,27 @@ def _sample_configuration() -> dict[str, Any]:
     }
 
 
+MODES = (
+    "ok",
+    "refuse",
+    "not_json",
+    "issuer_mismatch",
+    "no_client_id",
+    "config_500",
+    # Hostile: would succeed if the tool followed redirects or called the other host.
+    "config_redirect",
+    "registration_redirect",
+    "registration_elsewhere",
+    "jwks_elsewhere",
+)
+ELSEWHERE = "/elsewhere"
+
+
 class FakeRegistrationPlatform:
-    """``mode``: ok | refuse | not_json | issuer_mismatch | no_client_id | config_500."""
+    """``mode``: one of MODES. ``*_redirect``: the answer is a redirect to a twin path (under /elsewhere)
+    that answers correctly; ``*_elsewhere``: the configuration names ``localhost`` instead of 127.0.0.1
+    for that endpoint (the same server, so following it would work). ``hold``: when set, the configuration
+    is answered only once the event is set (``holding`` is set while a request waits)."""
 
     def __init__(self) -> None:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -52,7 +72,10 @@ class FakeRegistrationPlatform:
         self.token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.registration-token.signature"
         self.client_id = "A7cm0px91r54xPo"
         self.deployment_id = "2"
-        self.requests: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []  # registration POSTs
+        self.seen: list[str] = []  # "METHOD /path" of every request
+        self.hold: threading.Event | None = None
+        self.holding = threading.Event()
 
     def __enter__(self) -> FakeRegistrationPlatform:
         self._thread.start()
@@ -72,19 +95,33 @@ class FakeRegistrationPlatform:
         data: dict[str, Any] = json.loads(text)
         if self.mode == "issuer_mismatch":
             data["issuer"] = "https://moodle.elsewhere.example"
+        other_host = self.url.replace("127.0.0.1", "localhost")
+        if self.mode == "registration_elsewhere":
+            data["registration_endpoint"] = other_host + "/mod/lti/openid-registration.php"
+        if self.mode == "jwks_elsewhere":
+            data["jwks_uri"] = other_host + "/mod/lti/certs.php"
         return data
 
     def _wsgi(self, environ: Any, start_response: Any) -> Any:
         request = Request(environ)
-        if request.path == "/mod/lti/openid-configuration.php":
+        self.seen.append(f"{request.method} {request.path}")
+        path = request.path
+        if path == "/mod/lti/openid-configuration.php" and self.mode == "config_redirect":
+            response = Response("", status=302, headers={"Location": ELSEWHERE + path})
+        elif path == "/mod/lti/openid-registration.php" and self.mode == "registration_redirect":
+            response = Response("", status=307, headers={"Location": ELSEWHERE + path})
+        elif path.removeprefix(ELSEWHERE) == "/mod/lti/openid-configuration.php":
             response = self._configuration()
-        elif request.path == "/mod/lti/openid-registration.php" and request.method == "POST":
+        elif path.removeprefix(ELSEWHERE) == "/mod/lti/openid-registration.php" and request.method == "POST":
             response = self._register(request)
         else:
             response = Response("not found", status=404)
         return response(environ, start_response)
 
     def _configuration(self) -> Response:
+        if self.hold is not None:
+            self.holding.set()
+            self.hold.wait(timeout=20)
         if self.mode == "config_500":
             return Response("<h1>Error</h1>", status=500, mimetype="text/html")
         if self.mode == "not_json":

@@ -1,5 +1,7 @@
 """Fuzz fixtures: the tool behind Flask's test client (rate limits off: the fuzzer is one very fast
-client), with the HTTP test platform registered, and a key that no platform published."""
+client), with the HTTP test platform registered, and a key that no platform published; for dynamic
+registration, the tool with a platform that answers registrations like Moodle (over HTTP), whose host is
+in BRIDGE_LTI_REGISTRATION_HOSTS."""
 
 from __future__ import annotations
 
@@ -15,7 +17,10 @@ from flask.testing import FlaskClient
 from bridge.app import create_app
 from config.database import Database
 from config.settings import Settings
+from lti.current import get_runtime
+from lti.runtime import LtiRuntime
 from tests.fakes.lti_platform import TestPlatform
+from tests.fakes.lti_registration import FakeRegistrationPlatform
 from tests.lti.conftest import register
 from tests.support import databases
 
@@ -53,6 +58,33 @@ def fuzz_tool(settings_factory: Callable[..., Settings], database: Database) -> 
     with TestPlatform(TOOL_URL) as platform:
         register(database, platform)
         yield FuzzTool(app=app, client=app.test_client(), database=database, platform=platform)
+    databases.clean_tables(database)
+
+
+@dataclass
+class RegistrationFuzz:
+    app: Flask
+    client: FlaskClient
+    database: Database
+    runtime: LtiRuntime
+    moodle: FakeRegistrationPlatform
+
+
+@pytest.fixture
+def registration_fuzz(
+    settings_factory: Callable[..., Settings], database: Database
+) -> Iterator[RegistrationFuzz]:
+    with FakeRegistrationPlatform() as moodle:
+        settings = settings_factory(
+            base_url=TOOL_URL,
+            ratelimit_enabled=False,
+            lti_registration_hosts=moodle.url.removeprefix("http://"),
+            lti_http_timeout_seconds=5,
+        )
+        app = create_app(settings, database=database)
+        yield RegistrationFuzz(
+            app=app, client=app.test_client(), database=database, runtime=get_runtime(app), moodle=moodle
+        )
     databases.clean_tables(database)
 
 

@@ -1,22 +1,30 @@
-"""Hostile input on /lti/login, /lti/launch and /lti/register: never a 500, never a traceback, and
-nothing written when the input is refused."""
+"""Hostile input on /lti/login, /lti/launch, /lti/register and /lti/register/<link>: never a 500, never a
+traceback, and nothing written when the input is refused."""
 
 from __future__ import annotations
 
 import json
 import math
 import time
+from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
+from sqlalchemy import select, update
 
+from config.database import utcnow
 from lti import claims as c
-from tests.fuzz.conftest import FuzzTool
-from tests.fuzz.strategies import any_text, hostile_urls, json_values, jwt_shaped, loopback_urls
+from lti import registration_links as links
+from lti.hosts import host_allowed, origin_of
+from lti.models import RegistrationLink
+from tests.fakes.lti_registration import MODES
+from tests.fuzz.conftest import FuzzTool, RegistrationFuzz
+from tests.fuzz.strategies import any_text, hostile_urls, json_values, jwt_shaped
 from tests.fuzz.support import THOROUGH, check_answer, fuzz_settings, row_counts
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.timeout(0 if THOROUGH else 600)]
@@ -144,20 +152,136 @@ def test_launch_with_mutated_claims(fuzz_tool: FuzzTool, data: st.DataObject, me
         assert _counts(fuzz_tool) == before
 
 
+def _registration_counts(fuzz: RegistrationFuzz) -> dict[str, int]:
+    with fuzz.database.session_scope() as session:
+        return row_counts(session)
+
+
+def _config_url(fuzz: RegistrationFuzz, data: st.DataObject) -> str:
+    """Hostile URLs, and the fake platform's own: exact, under another path, under another host name."""
+    moodle = fuzz.moodle
+    return data.draw(
+        st.one_of(
+            hostile_urls,
+            st.just(moodle.configuration_url),
+            st.text(max_size=20).map(lambda path: moodle.url + "/" + path),
+            st.just(moodle.configuration_url.replace("127.0.0.1", "localhost")),
+        ),
+        label="openid_configuration",
+    )
+
+
+def _draw_exchange(fuzz: RegistrationFuzz, data: st.DataObject) -> dict[str, str]:
+    """Half of the time what Moodle sends (so the whole exchange runs, to its end), else anything."""
+    params = data.draw(st.dictionaries(any_text, any_text, max_size=3), label="extra")
+    if data.draw(st.booleans(), label="as Moodle"):
+        fuzz.moodle.mode = "ok"
+        params["openid_configuration"] = fuzz.moodle.configuration_url
+        params["registration_token"] = fuzz.moodle.token
+        return params
+    fuzz.moodle.mode = data.draw(st.sampled_from(MODES), label="platform mode")
+    params["openid_configuration"] = _config_url(fuzz, data)
+    params["registration_token"] = data.draw(st.one_of(st.just(fuzz.moodle.token), any_text), label="token")
+    return params
+
+
+def _registered(fuzz: RegistrationFuzz, params: dict[str, str]) -> bool:
+    """Whether this exchange may succeed: the platform's real configuration URL, token and mode."""
+    return (
+        params["openid_configuration"] == fuzz.moodle.configuration_url
+        and params["registration_token"] == fuzz.moodle.token
+        and fuzz.moodle.mode == "ok"
+    )
+
+
 @fuzz_settings
-@given(
-    config_url=st.one_of(hostile_urls, loopback_urls),
-    token=any_text,
-    extra=st.dictionaries(any_text, any_text, max_size=3),
-)
-def test_dynamic_registration(
-    fuzz_tool: FuzzTool, config_url: str, token: str, extra: dict[str, str]
-) -> None:
-    """Outgoing requests only reach 127.0.0.1 (the test guard refuses the rest, like an egress firewall):
-    an unreachable or wrong configuration is a 4xx or 502 page."""
-    before = _counts(fuzz_tool)
-    params = {**extra, "openid_configuration": config_url, "registration_token": token}
-    response = fuzz_tool.client.get("/lti/register", query_string=params)
-    check_answer(response.status_code, response.get_data(as_text=True), platform_errors=True)
-    assert response.status_code >= 400
-    assert _counts(fuzz_tool) == before
+@given(data=st.data())
+def test_dynamic_registration(registration_fuzz: RegistrationFuzz, data: st.DataObject) -> None:
+    """Without a link, from the allowed host (the fake platform's 127.0.0.1:port) or any other. Other hosts
+    are refused before any request (the fake sees none; the test guard also refuses every address off
+    127.0.0.1, like an egress firewall); the allowed one goes through the whole exchange."""
+    fuzz = registration_fuzz
+    before = _registration_counts(fuzz)
+    seen = len(fuzz.moodle.seen)
+    params = _draw_exchange(fuzz, data)
+    response = fuzz.client.get("/lti/register", query_string=params)
+    body = response.get_data(as_text=True)
+    event(f"HTTP {response.status_code}")
+    check_answer(response.status_code, body, platform_errors=True)
+    origin = origin_of(params["openid_configuration"].strip())
+    if origin is None or not host_allowed(origin, fuzz.runtime.registration_hosts):
+        assert response.status_code in (400, 403), body[:400]
+        assert len(fuzz.moodle.seen) == seen  # no request made
+    if response.status_code == 200:
+        assert _registered(fuzz, params)
+    else:
+        assert response.status_code >= 400
+        assert _registration_counts(fuzz) == before
+    assert not any("/elsewhere" in request for request in fuzz.moodle.seen[seen:])  # no redirect followed
+
+
+def _link_state(fuzz: RegistrationFuzz, link_id: int) -> tuple[object, ...]:
+    with fuzz.database.session_scope() as session:
+        link = session.get(RegistrationLink, link_id)
+        assert link is not None
+        return (link.used_at, link.claimed_until, link.platform_id, link.revoked_at, link.expires_at)
+
+
+def _new_link(fuzz: RegistrationFuzz, data: st.DataObject) -> tuple[int, str]:
+    """A link in any state (pending, used, revoked, expired), possibly bound to a host: (id, token)."""
+    host = data.draw(
+        st.sampled_from(["", fuzz.moodle.url.removeprefix("http://"), "moodle.example.gouv.fr"]), label="host"
+    )
+    with fuzz.app.app_context(), fuzz.database.session_scope() as session:
+        created = links.create_link(session, fuzz.runtime, actor="fuzz", expected_host=host)
+        link_id = created.link.id
+        state = data.draw(st.sampled_from(["pending"] * 3 + ["used", "revoked", "expired"]), label="state")
+        values: dict[str, Any] = {
+            "pending": {},
+            "used": {"used_at": utcnow()},
+            "revoked": {"revoked_at": utcnow(), "revoked_by": "fuzz"},
+            "expired": {"expires_at": utcnow() - timedelta(seconds=1)},
+        }[state]
+        if values:
+            session.execute(update(RegistrationLink).where(RegistrationLink.id == link_id).values(**values))
+    return link_id, created.url.rsplit("/", 1)[1]
+
+
+@fuzz_settings
+@given(data=st.data())
+def test_dynamic_registration_with_a_link(registration_fuzz: RegistrationFuzz, data: st.DataObject) -> None:
+    """Through a one-time link, real or forged, in every state: a refusal changes nothing (the link is as
+    it was, nothing is registered); only a success consumes the link, for the platform it registered."""
+    fuzz = registration_fuzz
+    link_id, token = _new_link(fuzz, data)
+    link_token = token
+    if not data.draw(st.booleans(), label="the real link"):
+        link_token = data.draw(st.sampled_from([token[:-1], token + "A", token.upper()]) | any_text)
+    params = _draw_exchange(fuzz, data)
+    before = _registration_counts(fuzz)
+    link_before = _link_state(fuzz, link_id)
+    seen = len(fuzz.moodle.seen)
+    response = fuzz.client.get("/lti/register/" + quote(link_token, safe=""), query_string=params)
+    body = response.get_data(as_text=True)
+    event(f"HTTP {response.status_code}")
+    check_answer(response.status_code, body, platform_errors=True)
+    link_after = _link_state(fuzz, link_id)
+    if response.status_code == 200:
+        assert link_token == token
+        assert _registered(fuzz, params)
+        assert link_before[0] is None
+        assert link_after[0] is not None
+        assert link_after[1] is None
+        assert link_after[2] is not None
+    else:
+        assert response.status_code >= 400
+        assert _registration_counts(fuzz) == before
+        assert link_after == link_before
+        if link_token != token or link_before[0] or link_before[3] or link_before[4] <= utcnow():
+            assert len(fuzz.moodle.seen) == seen  # an unusable link: nothing fetched
+    assert not any("/elsewhere" in request for request in fuzz.moodle.seen[seen:])
+    with fuzz.database.session_scope() as session:  # no link is left reserved after its request
+        assert (
+            session.scalars(select(RegistrationLink).where(RegistrationLink.claimed_until.isnot(None))).all()
+            == []
+        )

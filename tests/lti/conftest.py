@@ -4,6 +4,7 @@ an HTTP client playing the browser."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -37,13 +38,24 @@ def serve_tool(
     return server
 
 
+@contextmanager
+def running_tool(
+    settings_factory: Callable[..., Settings], database: Database, **overrides: object
+) -> Iterator[Tool]:
+    """A tool served over HTTP with these settings; its tables are emptied afterwards."""
+    server = serve_tool(settings_factory, database, **overrides)
+    try:
+        with server:
+            app = server.app
+            yield Tool(app=app, url=server.url, settings=app.extensions["bridge.settings"], database=database)
+    finally:
+        databases.clean_tables(database)
+
+
 @pytest.fixture
 def tool(settings_factory: Callable[..., Settings], database: Database) -> Iterator[Tool]:
-    server = serve_tool(settings_factory, database)
-    with server:
-        app = server.app
-        yield Tool(app=app, url=server.url, settings=app.extensions["bridge.settings"], database=database)
-    databases.clean_tables(database)
+    with running_tool(settings_factory, database) as served:
+        yield served
 
 
 def register(database: Database, platform: TestPlatform, *, deployments: tuple[str, ...] = ("1",)) -> int:
