@@ -2,8 +2,8 @@
 of used nonces goes; agents get the indexes the launch's matching of imported agents needs
 (``lower(email)``, ``username``).
 
-Revision ID: 0012_launch_path
-Revises: 0011_tracker
+Revision ID: 0013_launch_path
+Revises: 0012_registration_links
 Create Date: 2026-11-29 09:20:00.000000
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import config.database
 
-revision: str = "0012_launch_path"
-down_revision: str | None = "0011_tracker"
+revision: str = "0013_launch_path"
+down_revision: str | None = "0012_registration_links"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
