@@ -1,14 +1,17 @@
-"""Retention of the LTI adapter's short-lived rows: launch states (and their nonces), platform-storage
-values.
+"""Retention of the LTI adapter's rows: launch states (and their nonces), platform-storage values and
+registration links.
 
-They expire within minutes; the rules delete them once they are older than
+States and values expire within minutes; the rules delete them once they are older than
 BRIDGE_RETENTION_HOURS_LAUNCH_STATE past their expiry (a replayed id_token is refused long before).
+Registration links go BRIDGE_RETENTION_DAYS_AUDIT after their expiry, with the audit events about them.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bridge.privacy import retention
-from lti.models import LaunchState, StoredValue
+from lti.models import LaunchState, RegistrationLink, StoredValue
 
 LTI_RULES = (
     retention.delete_rule(
@@ -24,6 +27,15 @@ LTI_RULES = (
         StoredValue.key,
         lambda at: StoredValue.expires_at < at,
         retention.hours_setting("retention_hours_launch_state"),
+    ),
+    # Registration links (the label may name the LMS admin it was given to) go with the audit events
+    # that tell their story: BRIDGE_RETENTION_DAYS_AUDIT after their expiry.
+    retention.delete_rule(
+        "lti_registration_link",
+        "LTI registration links, a year after their expiry",
+        RegistrationLink.id,
+        lambda at: RegistrationLink.expires_at < at,
+        lambda settings, now: now - timedelta(days=settings.retention_days_audit),
     ),
 )
 

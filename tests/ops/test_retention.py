@@ -16,6 +16,7 @@ from bridge.core.settings_access import get_settings
 from bridge.ops.models import RateLimitCounter
 from bridge.privacy import retention
 from config.database import Base, utcnow
+from lti.models import RegistrationLink
 from sync.models import LmsConnection, OutboxOperation, SyncRun
 from tests.ops.privacy_data import seed
 
@@ -35,6 +36,9 @@ def _old_data(session: Session) -> dict[str, int]:
             RateLimitCounter(key="live", count=3, expires_at=now + timedelta(minutes=5)),
             SyncRun(job="pull", status="ok", started_at=now - 400 * DAY, finished_at=now - 400 * DAY),
             SyncRun(job="pull", status="running", started_at=now - 400 * DAY),  # never deleted while running
+            # A registration link that expired more than a year ago goes; one of last month stays.
+            RegistrationLink(token_hash="a" * 64, created_by="admin:1", expires_at=now - 400 * DAY),
+            RegistrationLink(token_hash="b" * 64, created_by="admin:1", expires_at=now - 30 * DAY),
         ]
     )
     for n, (status, age) in enumerate([("done", 100), ("failed", 100), ("pending", 100), ("done", 10)]):
@@ -123,14 +127,15 @@ def test_dry_run_then_real_run_then_nothing_left(runner: FlaskCliRunner, db_sess
     assert "lms_outbox: 2 to delete" in lines
     assert "ags_score_outbox: 1 to delete" in lines
     assert "sync_runs: 1 to delete" in lines
+    assert "lti_registration_link: 1 to delete" in lines
     assert "inactive_agents: 1 to pseudonymise" in lines
-    assert "Dry run: 8 row(s) past their retention period, nothing changed." in lines
+    assert "Dry run: 9 row(s) past their retention period, nothing changed." in lines
     db_session.expire_all()
     assert _counts(db_session) == before
 
     real = runner.invoke(args=["bridge", "retention", "run", "--chunk", "1"])
     assert real.exit_code == 0, real.output
-    assert "Retention done: 7 row(s) deleted, 1 agent(s) pseudonymised." in real.output
+    assert "Retention done: 8 row(s) deleted, 1 agent(s) pseudonymised." in real.output
     db_session.expire_all()
     after = _counts(db_session)
     assert after["audit_event"] == before["audit_event"]  # the old one deleted, the run's own one added
@@ -139,6 +144,7 @@ def test_dry_run_then_real_run_then_nothing_left(runner: FlaskCliRunner, db_sess
     assert before["ags_score_outbox"] - after["ags_score_outbox"] == 1
     assert before["sync_run"] - after["sync_run"] == 1
     assert after["rate_limit_counter"] == 1
+    assert after["lti_registration_link"] == 1
     assert after["agent"] == before["agent"]
     assert after["assessment"] == before["assessment"]  # results stay
 
