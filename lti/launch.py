@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 import jwt
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti import claims as c
@@ -27,7 +28,7 @@ from lti.context import LaunchContext, build_context
 from lti.errors import refuse
 from lti.models import Deployment, Platform
 from lti.platform_keys import find_key
-from lti.registry import add_deployment, get_deployment
+from lti.registry import add_deployment
 from lti.runtime import LtiRuntime
 from lti.storage import LoginState
 
@@ -48,8 +49,9 @@ def _b64json(part: str) -> Any:
     return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
 
 
-def parse_header(token: str) -> dict[str, Any]:
-    """The JWT header, after checking the token has the shape of a signed JWT (no signature check)."""
+def parse_token(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The JWT header and claims, after checking the token has the shape of a signed JWT. Nothing is
+    checked yet: the claims serve only to prepare lookups, and decisions wait for the signature."""
     parts = token.split(".")
     if len(parts) != 3 or not all(parts):
         raise refuse("lti.not_a_jwt")
@@ -62,7 +64,7 @@ def parse_header(token: str) -> dict[str, Any]:
         raise refuse("lti.malformed_jwt")
     if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str) or not header["kid"]:
         raise refuse("lti.malformed_jwt")
-    return header
+    return header, body
 
 
 def _decode(token: str, jwk: Mapping[str, Any], leeway: int) -> dict[str, Any]:
@@ -129,8 +131,23 @@ def _check_message(payload: Mapping[str, Any], runtime: LtiRuntime) -> str:
     return deployment_id.strip()
 
 
-def _deployment(session: Session, platform: Platform, deployment_id: str) -> Deployment:
-    deployment = get_deployment(session, platform, deployment_id)
+def _platform_and_deployment(
+    session: Session, platform_id: int, deployment_id: object
+) -> tuple[Platform | None, Deployment | None]:
+    """The platform of the login state and, in the same query, the deployment the token names."""
+    wanted = deployment_id.strip() if isinstance(deployment_id, str) else ""
+    stmt = (
+        select(Platform, Deployment)
+        .outerjoin(Deployment, (Deployment.platform_id == Platform.id) & (Deployment.deployment_id == wanted))
+        .where(Platform.id == platform_id)
+    )
+    row = session.execute(stmt).first()
+    return (None, None) if row is None else (row[0], row[1])
+
+
+def _check_deployment(
+    session: Session, platform: Platform, deployment_id: str, deployment: Deployment | None
+) -> Deployment:
     if deployment is None:
         add_deployment(session, platform, deployment_id, active=False)
         session.commit()
@@ -146,7 +163,7 @@ def validate_launch(session: Session, runtime: LtiRuntime, form: Mapping[str, st
     token = form.get("id_token", "").strip()
     if not token:
         raise refuse("lti.id_token_missing")
-    header = parse_header(token)
+    header, unverified = parse_token(token)
     state = form.get("state", "").strip()
     if not state:
         raise refuse("lti.state_missing")
@@ -157,7 +174,9 @@ def validate_launch(session: Session, runtime: LtiRuntime, form: Mapping[str, st
             log.warning("replayed launch refused (state already used)")
             raise refuse("lti.nonce_replayed")
         raise refuse("lti.state_unknown")
-    platform = session.get(Platform, login.platform_id)
+    platform, deployment = _platform_and_deployment(
+        session, login.platform_id, unverified.get(c.DEPLOYMENT_ID)
+    )
     if platform is None or not platform.active:
         raise refuse("lti.state_unknown")
 
@@ -178,7 +197,8 @@ def validate_launch(session: Session, runtime: LtiRuntime, form: Mapping[str, st
     if payload.get("nonce") != login.nonce:
         raise refuse("lti.nonce_mismatch")
     deployment_id = _check_message(payload, runtime)
-    _deployment(session, platform, deployment_id)
+    # The signed claims are the ones read before the signature check: the deployment loaded is theirs.
+    _check_deployment(session, platform, deployment_id, deployment)
 
     launch_id = secrets.token_urlsafe(24)
     context = build_context(
