@@ -8,7 +8,7 @@ import math
 import time
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import jwt
 import pytest
@@ -274,7 +274,13 @@ def test_dynamic_registration_with_a_link(registration_fuzz: RegistrationFuzz, d
         assert link_after[1] is None
         assert link_after[2] is not None
     else:
-        assert response.status_code >= 400
+        if response.status_code == 308:
+            # A forged token with "/" in it: the router merges the doubled slash ("/lti/register//0") and
+            # redirects; the view never ran. A real token never holds a "/" (token_urlsafe).
+            assert "/" in link_token
+            assert urlsplit(response.headers["Location"]).path.startswith("/lti/register/")
+        else:
+            assert response.status_code >= 400
         assert _registration_counts(fuzz) == before
         assert link_after == link_before
         if link_token != token or link_before[0] or link_before[3] or link_before[4] <= utcnow():
