@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -22,10 +17,9 @@ from bridge.assessment.models import Assessment, AssessmentItem, ScoreOutbox
 from bridge.core import metrics
 from bridge.ops.metrics_db import DatabaseCollector
 from config.database import Database, utcnow
-from config.settings import PROJECT_ROOT
 from lti.models import Platform
 from sync.models import LmsConnection, OutboxOperation, SyncRun
-from tests.conftest import TEST_ENCRYPTION_KEY
+from tests.support.gunicorn import gunicorn
 
 MakeApp = Callable[..., Flask]
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -234,68 +228,18 @@ def test_an_unreachable_database_reports_down_instead_of_failing(tmp_path: Path)
 # Several processes --------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.timeout(120)
 def test_gunicorn_workers_add_up(database_url: str, tmp_path: Path) -> None:
     """Two real gunicorn workers (gunicorn.conf.py): /metrics sums what every worker counted."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "BRIDGE_ENV": "test",
-        "BRIDGE_DATABASE_URL": database_url,
-        "BRIDGE_INSTANCE_PATH": str(tmp_path),
-        "BRIDGE_SECRET_KEY": "test-secret-key-" + "x" * 32,
-        "BRIDGE_ENCRYPTION_KEY": TEST_ENCRYPTION_KEY,
-        "BRIDGE_LOG_LEVEL": "WARNING",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "2",
-        "GUNICORN_THREADS": "1",
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom"),
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "gunicorn.conf.py",
-            "--access-logfile",
-            "/dev/null",
-            "wsgi:app",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{base}/readyz", timeout=10).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
-            assert time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.2)
+    with gunicorn(database_url, tmp_path, workers=2) as server:
         for _ in range(40):
             # A fresh connection each time, so both workers get requests.
-            response = requests.get(f"{base}/healthz", timeout=5, headers={"Connection": "close"})
+            response = requests.get(f"{server.url}/healthz", timeout=5, headers={"Connection": "close"})
             assert response.status_code == 200
         for _ in range(3):
-            missing = requests.get(f"{base}/no-such-page", timeout=5, headers={"Connection": "close"})
+            missing = requests.get(f"{server.url}/no-such-page", timeout=5, headers={"Connection": "close"})
             assert missing.status_code == 404
-        samples = parse(requests.get(f"{base}/metrics", timeout=10).text)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        samples = parse(requests.get(f"{server.url}/metrics", timeout=10).text)
     assert len(list((tmp_path / "prom").glob("counter_*.db"))) == 2  # one file per worker
     # Every request of both workers is counted once.
     healthz = value(
