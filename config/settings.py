@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     lti_leeway_seconds: Annotated[int, Field(ge=0, le=600)] = 60
     # LTI: minimum delay between two platform JWKS refetches caused by an unknown kid, in seconds.
     lti_jwks_refetch_seconds: Annotated[int, Field(ge=0, le=3600)] = 10
+    # LTI: lifetime of each process's snapshot of platforms, their keys and active deployments, in
+    # seconds (lti.registry_cache): a deactivation made elsewhere applies after at most this; 0 = off.
+    lti_registry_cache_seconds: Annotated[int, Field(ge=0, le=600)] = 30
     # LTI: timeout of every call to a platform (JWKS, registration, token, AGS, NRPS), in seconds.
     lti_http_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0
     # LTI dynamic registration without a registration link (bare /lti/register): only from these LMS hosts

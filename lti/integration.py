@@ -56,6 +56,7 @@ def init_app(
         secure_cookies=settings.uses_https,
         audit=audit,
         registration_hosts=tuple(settings.lti_registration_hosts),
+        registry_cache_seconds=settings.lti_registry_cache_seconds,
     )
     app.extensions[EXTENSION_KEY] = runtime
     app.register_blueprint(views.bp)

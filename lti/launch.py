@@ -29,6 +29,7 @@ from lti.errors import refuse
 from lti.models import Deployment, Platform
 from lti.platform_keys import find_key
 from lti.registry import add_deployment
+from lti.registry_cache import PlatformView
 from lti.runtime import LtiRuntime
 from lti.storage import LoginState
 
@@ -67,11 +68,14 @@ def parse_token(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return header, body
 
 
-def _decode(token: str, jwk: Mapping[str, Any], leeway: int) -> dict[str, Any]:
+def _key(jwk: Mapping[str, Any]) -> jwt.PyJWK:
     try:
-        key = jwt.PyJWK(dict(jwk), algorithm="RS256")
+        return jwt.PyJWK(dict(jwk), algorithm="RS256")
     except (jwt.PyJWKError, jwt.InvalidKeyError) as exc:
         raise refuse("lti.jwks_invalid") from exc
+
+
+def _decode(token: str, key: jwt.PyJWK, leeway: int) -> dict[str, Any]:
     try:
         payload: dict[str, Any] = jwt.decode(
             token,
@@ -91,7 +95,7 @@ def _decode(token: str, jwk: Mapping[str, Any], leeway: int) -> dict[str, Any]:
     return payload
 
 
-def _check_audience(payload: Mapping[str, Any], platform: Platform) -> None:
+def _check_audience(payload: Mapping[str, Any], platform: Platform | PlatformView) -> None:
     if payload.get("iss") != platform.issuer:
         raise refuse("lti.wrong_iss")
     aud = payload.get("aud")
@@ -159,6 +163,49 @@ def _check_deployment(
     return deployment
 
 
+def _verified(
+    token: str, key: jwt.PyJWK, platform: Platform | PlatformView, login: LoginState, runtime: LtiRuntime
+) -> dict[str, Any]:
+    """The signed claims, checked for time, issuer, audience and the state's nonce."""
+    payload = _decode(token, key, runtime.leeway_seconds)
+    _check_audience(payload, platform)
+    if payload.get("nonce") != login.nonce:
+        raise refuse("lti.nonce_mismatch")
+    return payload
+
+
+def _validate_with_rows(
+    session: Session,
+    runtime: LtiRuntime,
+    token: str,
+    header: Mapping[str, Any],
+    login: LoginState,
+    wanted_deployment: object,
+) -> tuple[Platform, dict[str, Any], str]:
+    """The launch checked against the current rows: the platform, its keys (refetched when a ``kid`` is
+    unknown), the deployment (recorded for approval when unknown). Every precise refusal comes from here."""
+    platform, deployment = _platform_and_deployment(session, login.platform_id, wanted_deployment)
+    if platform is None or not platform.active:
+        raise refuse("lti.state_unknown")
+    try:
+        jwk = find_key(
+            session,
+            platform,
+            header["kid"],
+            http=runtime.http,
+            timeout=runtime.http_timeout,
+            refetch_interval=runtime.jwks_refetch_interval,
+        )
+    finally:
+        if session.is_modified(platform):
+            session.commit()  # keep the refreshed JWKS cache (and the refetch time) whatever happens next
+    payload = _verified(token, _key(jwk), platform, login, runtime)
+    deployment_id = _check_message(payload, runtime)
+    # The signed claims are the ones read before the signature check: the deployment loaded is theirs.
+    _check_deployment(session, platform, deployment_id, deployment)
+    return platform, payload, deployment_id
+
+
 def validate_launch(session: Session, runtime: LtiRuntime, form: Mapping[str, str]) -> ValidatedLaunch:
     token = form.get("id_token", "").strip()
     if not token:
@@ -174,32 +221,21 @@ def validate_launch(session: Session, runtime: LtiRuntime, form: Mapping[str, st
             log.warning("replayed launch refused (state already used)")
             raise refuse("lti.nonce_replayed")
         raise refuse("lti.state_unknown")
-    platform, deployment = _platform_and_deployment(
-        session, login.platform_id, unverified.get(c.DEPLOYMENT_ID)
+    wanted = unverified.get(c.DEPLOYMENT_ID)
+    snapshot = runtime.registrations.get()
+    known = (
+        snapshot.launch_key(login.platform_id, header["kid"], wanted.strip())
+        if snapshot is not None and isinstance(wanted, str)
+        else None
     )
-    if platform is None or not platform.active:
-        raise refuse("lti.state_unknown")
-
-    try:
-        jwk = find_key(
-            session,
-            platform,
-            header["kid"],
-            http=runtime.http,
-            timeout=runtime.http_timeout,
-            refetch_interval=runtime.jwks_refetch_interval,
-        )
-    finally:
-        if session.is_modified(platform):
-            session.commit()  # keep the refreshed JWKS cache (and the refetch time) whatever happens next
-    payload = _decode(token, jwk, runtime.leeway_seconds)
-    _check_audience(payload, platform)
-    if payload.get("nonce") != login.nonce:
-        raise refuse("lti.nonce_mismatch")
-    deployment_id = _check_message(payload, runtime)
-    # The signed claims are the ones read before the signature check: the deployment loaded is theirs.
-    _check_deployment(session, platform, deployment_id, deployment)
-
+    platform: Platform | PlatformView
+    if known is not None:
+        # An active platform, its key and an active deployment, from this process's snapshot.
+        platform, key = known
+        payload = _verified(token, key, platform, login, runtime)
+        deployment_id = _check_message(payload, runtime)
+    else:
+        platform, payload, deployment_id = _validate_with_rows(session, runtime, token, header, login, wanted)
     launch_id = secrets.token_urlsafe(24)
     context = build_context(
         payload,

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 
 from config.database import utcnow
 from lti.errors import refuse
+from lti.models import Platform
 from lti.registry import find_platform_for_login
+from lti.registry_cache import PlatformView
 from lti.runtime import LtiRuntime
 from lti.storage import STATE_TTL, LoginState
 
@@ -62,7 +64,13 @@ def start_login(session: Session, runtime: LtiRuntime, params: Mapping[str, str]
     login_hint = params.get("login_hint", "")
     if not login_hint:
         raise refuse("lti.login_missing_hint")
-    platform = find_platform_for_login(session, issuer, params.get("client_id") or None)
+    client_id = params.get("client_id") or None
+    snapshot = runtime.registrations.get()
+    platform: PlatformView | Platform | None = (
+        snapshot.platform_for_login(issuer, client_id) if snapshot is not None else None
+    )
+    if platform is None:  # not a plain, active registration in the snapshot: the rows decide
+        platform = find_platform_for_login(session, issuer, client_id)
     target = params.get("target_link_uri") or runtime.urls.launch
     if not runtime.urls.belongs_to_tool(target):
         raise refuse("lti.bad_target_link_uri")

@@ -13,6 +13,7 @@ import requests
 from config.crypto import SecretBox
 from config.database import Database
 from lti.context import LaunchContext, LaunchHandler
+from lti.registry_cache import RegistryCache
 from lti.storage import LaunchStorage
 
 USER_AGENT = "pacnum-bridge LTI tool"
@@ -92,9 +93,13 @@ class LtiRuntime:
     # LMS hosts allowed to register without a link (BRIDGE_LTI_REGISTRATION_HOSTS), "host[:port]".
     registration_hosts: tuple[str, ...] = ()
     http: requests.Session = field(default_factory=requests.Session)
+    # Seconds a process keeps its snapshot of the registrations (lti.registry_cache); 0: none.
+    registry_cache_seconds: float = 0
+    registrations: RegistryCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.http.headers["User-Agent"] = USER_AGENT
+        self.registrations = RegistryCache(self.database, self.registry_cache_seconds)
 
     def record(
         self, session: Any, action: str, target: str = "", *, actor: str = "lti", **details: Any
