@@ -46,21 +46,20 @@ def launch_session_for(ctx: LaunchContext, agent_id: int, campaign: str | None =
 def handle_launch(ctx: LaunchContext) -> ResponseReturnValue:
     """Create or update the agent, open their session, send them to their pages."""
     session = get_session()
-    agent = upsert_from_launch(session, ctx)
+    agent_id = upsert_from_launch(session, ctx)
     campaign = None
     if ctx.main_role is Role.LEARNER:
         # The campaign named by the activity, else the campaigns of the course (tracker: "launched").
         members = record_launch(
             session,
-            agent.id,
+            agent_id,
             ctx.custom.get("campaign") or None,
             ctx.context.id if ctx.context else None,
             utcnow(),
         )
-        joined = session.get(Campaign, members[0].campaign_id) if members else None
-        campaign = joined.code if joined is not None else ""
+        campaign = members[0].campaign_code if members else ""
     session.commit()
-    token = start_session(launch_session_for(ctx, agent.id, campaign))
+    token = start_session(launch_session_for(ctx, agent_id, campaign))
     metrics.count_launch(True)
     endpoint = "learner.home" if ctx.main_role is Role.LEARNER else "staff.home"
     return redirect(url_for(endpoint, t=token), code=303)

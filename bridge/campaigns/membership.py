@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -58,20 +58,47 @@ class RosterSummary:
         )
 
 
+@dataclass(frozen=True)
+class LaunchMembership:
+    """A campaign a launch joined the agent to: the membership, and the campaign's code."""
+
+    member: CampaignMember
+    campaign_code: str
+
+    @property
+    def campaign_id(self) -> int:
+        return self.member.campaign_id
+
+
+_campaign = Campaign.__table__.c
+_NAMED_CAMPAIGN = select(_campaign.id, _campaign.code, _campaign.active).where(
+    _campaign.code == bindparam("code")
+)
+_ACTIVE_CAMPAIGNS = (
+    select(_campaign.id, _campaign.code, _campaign.lms_context_ids)
+    .where(_campaign.active.is_(True))
+    .order_by(_campaign.id)
+)
+
+
 def _campaigns_for_launch(
     session: Session, campaign_code: str | None, lms_context_id: str | None
-) -> list[Campaign]:
+) -> list[tuple[int, str]]:
+    """(id, code) of the campaigns a launch joins (columns only: this runs on every launch)."""
     if campaign_code:
-        named = session.scalar(select(Campaign).where(Campaign.code == campaign_code))
+        named = session.execute(_NAMED_CAMPAIGN, {"code": campaign_code}).first()
         if named is not None and named.active:
-            return [named]
+            return [(named.id, named.code)]
         log.warning(
             "launch names campaign %r, which is unknown or inactive: matching by context", campaign_code
         )
     if not lms_context_id:
         return []
-    active = session.scalars(select(Campaign).where(Campaign.active.is_(True)).order_by(Campaign.id))
-    return [c for c in active if lms_context_id in (c.lms_context_ids or [])]
+    return [
+        (row.id, row.code)
+        for row in session.execute(_ACTIVE_CAMPAIGNS)
+        if lms_context_id in (row.lms_context_ids or [])
+    ]
 
 
 def _member(session: Session, campaign_id: int, agent_id: int) -> CampaignMember | None:
@@ -113,21 +140,22 @@ def ensure_member(
 
 def record_launch(
     session: Session, agent_id: int, campaign_code: str | None, lms_context_id: str | None, at: datetime
-) -> list[CampaignMember]:
+) -> list[LaunchMembership]:
     """Join the launching agent to its campaigns and date their first launch.
 
     The campaign is the one named by the launch's custom parameter ``campaign`` when it exists and is
     active; otherwise every active campaign whose LMS context ids contain the launch's context id.
     Memberships created here have source "launch"; ``first_launch_at`` is set once, at the first launch.
     """
-    members: list[CampaignMember] = []
-    for campaign in _campaigns_for_launch(session, campaign_code, lms_context_id):
-        member, _created = ensure_member(session, campaign.id, agent_id, source="launch", at=at)
+    joined: list[LaunchMembership] = []
+    for campaign_id, code in _campaigns_for_launch(session, campaign_code, lms_context_id):
+        member, _created = ensure_member(session, campaign_id, agent_id, source="launch", at=at)
         if member.first_launch_at is None or member.first_launch_at > at:
             member.first_launch_at = at
-        members.append(member)
-    session.flush()
-    return members
+        joined.append(LaunchMembership(member, code))
+    if joined:
+        session.flush()
+    return joined
 
 
 def _match_roster_agent(session: Session, platform_id: int | None, entry: RosterMember) -> Agent | None:

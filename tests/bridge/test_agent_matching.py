@@ -56,6 +56,12 @@ def launch(platform: Platform, sub: str, **claims: Any) -> LaunchContext:
     )
 
 
+def upserted(session: Session, ctx: LaunchContext) -> Agent:
+    agent = session.get(Agent, upsert_from_launch(session, ctx))
+    assert agent is not None
+    return agent
+
+
 def imported(session: Session, platform: Platform | None = None, **identity: str) -> Agent:
     agent = Agent(platform_id=platform.id if platform else None, directorate="DGFIP", **identity)
     session.add(agent)
@@ -66,7 +72,7 @@ def imported(session: Session, platform: Platform | None = None, **identity: str
 def test_external_id_comes_before_e_mail(db_session: Session, platforms: tuple[Platform, Platform]) -> None:
     by_email = imported(db_session, email="agent@finances.gouv.fr")
     by_id = imported(db_session, external_id="AG-7")
-    agent = upsert_from_launch(
+    agent = upserted(
         db_session, launch(platforms[0], "7", external_id="AG-7", email="agent@finances.gouv.fr")
     )
     assert agent.id == by_id.id
@@ -78,7 +84,7 @@ def test_e_mail_is_matched_whatever_its_case(
     db_session: Session, platforms: tuple[Platform, Platform]
 ) -> None:
     known = imported(db_session, platforms[0], email="Jeanne.Martin@Finances.Gouv.FR")
-    agent = upsert_from_launch(db_session, launch(platforms[0], "8", email="jeanne.martin@finances.gouv.fr"))
+    agent = upserted(db_session, launch(platforms[0], "8", email="jeanne.martin@finances.gouv.fr"))
     assert agent.id == known.id
     assert agent.directorate == "DGFIP"  # kept: the launch does not carry it
 
@@ -89,7 +95,7 @@ def test_an_ambiguous_identifier_gives_way_to_the_next_one(
     imported(db_session, email="shared@finances.gouv.fr")
     imported(db_session, email="shared@finances.gouv.fr")
     by_username = imported(db_session, username="jmartin", email="shared@finances.gouv.fr")
-    agent = upsert_from_launch(
+    agent = upserted(
         db_session, launch(platforms[0], "9", email="shared@finances.gouv.fr", username="jmartin")
     )
     assert agent.id == by_username.id
@@ -100,7 +106,7 @@ def test_nothing_unambiguous_creates_a_new_agent(
 ) -> None:
     imported(db_session, email="shared@finances.gouv.fr")
     imported(db_session, email="shared@finances.gouv.fr")
-    agent = upsert_from_launch(db_session, launch(platforms[0], "10", email="shared@finances.gouv.fr"))
+    agent = upserted(db_session, launch(platforms[0], "10", email="shared@finances.gouv.fr"))
     assert agent.directorate is None
     assert db_session.scalar(select(func.count()).select_from(Agent)) == 3
 
@@ -115,15 +121,15 @@ def test_claimed_erased_and_other_platforms_agents_are_not_matched(
     claimed = imported(db_session, first, external_id="AG-11")
     claimed.sub = "other-person"
     db_session.flush()
-    agent = upsert_from_launch(db_session, launch(first, "11", external_id="AG-11"))
+    agent = upserted(db_session, launch(first, "11", external_id="AG-11"))
     assert agent.id not in {claimed.id, erased.id}
     assert agent.directorate is None
 
 
 def test_the_subject_wins_over_everything(db_session: Session, platforms: tuple[Platform, Platform]) -> None:
-    first = upsert_from_launch(db_session, launch(platforms[0], "12", email="a@finances.gouv.fr"))
+    first = upserted(db_session, launch(platforms[0], "12", email="a@finances.gouv.fr"))
     imported(db_session, external_id="AG-12")
-    again = upsert_from_launch(db_session, launch(platforms[0], "12", external_id="AG-12"))
+    again = upserted(db_session, launch(platforms[0], "12", external_id="AG-12"))
     assert again.id == first.id
     assert again.external_id == "AG-12"
     assert again.email == "a@finances.gouv.fr"  # a value the launch does not carry is never erased
@@ -145,11 +151,11 @@ def test_two_first_launches_at_once_make_one_agent(
         if state.is_insert and not raced:
             raced = True
             with database.session_scope() as other:
-                upsert_from_launch(other, launch(platform, "13", email="first@finances.gouv.fr"))
+                upserted(other, launch(platform, "13", email="first@finances.gouv.fr"))
 
     event.listen(db_session, "do_orm_execute", other_request_first)
     try:
-        agent = upsert_from_launch(db_session, launch(platform, "13", username="jdupont"))
+        agent = upserted(db_session, launch(platform, "13", username="jdupont"))
     finally:
         event.remove(db_session, "do_orm_execute", other_request_first)
     db_session.commit()

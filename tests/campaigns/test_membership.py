@@ -31,7 +31,7 @@ def test_launch_with_campaign_parameter_creates_membership_once(db_session: Sess
     db_session.flush()
     members = record_launch(db_session, agent.id, "DOUANE-T1", "ctx-any", at(20))
     assert [m.campaign_id for m in members] == [known.other.id]
-    member = members[0]
+    member = members[0].member
     assert (member.source, member.first_launch_at, member.targeted_at) == ("launch", at(20), at(20))
     assert (member.directorate, member.unit) == ("DOUANE", "Brigade de Roissy")
     record_launch(db_session, agent.id, "DOUANE-T1", None, at(22))
