@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import redis
-from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -51,6 +51,21 @@ class LoginState:
 
 
 _STATE_FIELDS = tuple(f.name for f in fields(LoginState))
+
+# The two statements of every login and launch, built once (each call only binds its values).
+_state = cast(Table, LaunchState.__table__)
+_INSERT_STATE = insert(_state).values({name: bindparam(name) for name in (*_STATE_FIELDS, "created_at")})
+# Consumed in one atomic step: whoever marks it used gets it; expired or used states give no row.
+_CONSUME_STATE = (
+    update(_state)
+    .where(
+        _state.c.state == bindparam("wanted"),
+        _state.c.used_at.is_(None),
+        _state.c.expires_at > bindparam("now"),
+    )
+    .values(used_at=bindparam("now"))
+    .returning(*(_state.c[name] for name in _STATE_FIELDS))
+)
 
 
 class LaunchStorage(ABC):
@@ -112,19 +127,11 @@ class DatabaseLaunchStorage(LaunchStorage):
 
     def save_state(self, login: LoginState) -> None:
         with self._scope() as session:
-            session.add(LaunchState(**asdict(login)))
+            session.execute(_INSERT_STATE, {**asdict(login), "created_at": utcnow()})
 
     def consume_state(self, state: str) -> LoginState | None:
-        now = utcnow()
-        table = LaunchState.__table__
-        stmt = (
-            update(LaunchState)
-            .where(LaunchState.state == state, LaunchState.used_at.is_(None), LaunchState.expires_at > now)
-            .values(used_at=now)
-            .returning(*(table.c[name] for name in _STATE_FIELDS))
-        )
         with self._scope() as session:
-            row = session.execute(stmt).first()
+            row = session.execute(_CONSUME_STATE, {"wanted": state, "now": utcnow()}).first()
         return None if row is None else LoginState(**row._asdict())
 
     def state_was_used(self, state: str) -> bool:
@@ -170,12 +177,20 @@ class DatabaseLaunchStorage(LaunchStorage):
             return value if getattr(deleted, "rowcount", 1) == 1 else None
 
 
+_CONSUME_SCRIPT = """
+local value = redis.call('GETDEL', KEYS[1])
+if value then redis.call('SET', KEYS[2], '1', 'EX', ARGV[1]) end
+return value
+"""
+
+
 class RedisLaunchStorage(LaunchStorage):
     """Redis keys expire by themselves (SET EX); nonces use SET NX, which is atomic across nodes."""
 
     def __init__(self, client: redis.Redis, prefix: str = "pacnum:lti:") -> None:
         self._redis = client
         self._prefix = prefix
+        self._consume = client.register_script(_CONSUME_SCRIPT)
 
     @classmethod
     def from_url(cls, url: str) -> RedisLaunchStorage:
@@ -195,16 +210,20 @@ class RedisLaunchStorage(LaunchStorage):
         self._redis.set(self._key("state", login.state), json.dumps(data), ex=ttl)
 
     def consume_state(self, state: str) -> LoginState | None:
-        raw = self._redis.getdel(self._key("state", state))
+        # GETDEL, and when there was a state, remember it as used for a while (so that a replay is told
+        # apart from an unknown state): one atomic script, one round trip.
+        raw = self._consume(
+            keys=[self._key("state", state), self._key("used", state)],
+            args=[self._seconds(USED_STATE_MEMORY)],
+        )
         if raw is None:
             return None
         data = json.loads(raw)
         data["expires_at"] = datetime.fromisoformat(data["expires_at"])
         login = LoginState(**data)
-        if login.expires_at <= utcnow():
+        if login.expires_at <= utcnow():  # in its last second before Redis drops it: expired, not used
+            self._redis.delete(self._key("used", state))
             return None
-        # Remembered for a while so that a replay is told apart from an unknown state.
-        self._redis.set(self._key("used", state), "1", ex=self._seconds(USED_STATE_MEMORY))
         return login
 
     def state_was_used(self, state: str) -> bool:

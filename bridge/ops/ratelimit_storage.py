@@ -18,7 +18,7 @@ from datetime import timedelta
 from functools import cached_property
 
 from limits.storage import Storage
-from sqlalchemy import bindparam, case, delete, func, select
+from sqlalchemy import Engine, bindparam, case, delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.dml import ReturningInsert
 
@@ -40,6 +40,10 @@ class DatabaseStorage(Storage):
         return SQLAlchemyError
 
     @cached_property
+    def _autocommit(self) -> Engine:
+        return self.database.engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    @cached_property
     def _increment(self) -> ReturningInsert[int]:
         """The counting statement, built once: each hit only binds its values."""
         table = RateLimitCounter.__table__
@@ -58,7 +62,8 @@ class DatabaseStorage(Storage):
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = utcnow()
         values = {"key": key, "amount": amount, "expires_at": now + timedelta(seconds=expiry), "now": now}
-        with self.database.engine.begin() as conn:
+        # One atomic statement: run in autocommit, without the round trips of BEGIN and COMMIT.
+        with self._autocommit.connect() as conn:
             return int(conn.execute(self._increment, values).scalar_one())
 
     def _live(self, key: str) -> RateLimitCounter | None:
