@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask, current_app, g, request, session, url_for
@@ -57,7 +57,7 @@ class LaunchSession:
         return self.role == "administrator"
 
     def to_payload(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in _FIELDS}
         data["ags_scopes"] = list(self.ags_scopes)
         return {key: value for key, value in data.items() if value not in ("", [], None)}
 
@@ -68,8 +68,16 @@ class LaunchSession:
         return cls(**values)
 
 
+_FIELDS = tuple(f.name for f in fields(LaunchSession))
+
+
+@functools.lru_cache(maxsize=8)
+def _serializer_for(secret: str | bytes) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=SALT)
+
+
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key or "", salt=SALT)
+    return _serializer_for(current_app.secret_key or "")
 
 
 def issue_token(launch: LaunchSession) -> str:
