@@ -24,9 +24,10 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import redis
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Row, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.base import Executable
 
 from config.database import Database, utcnow
 from lti.models import LaunchState, StoredValue
@@ -102,16 +103,34 @@ class LaunchStorage(ABC):
 
 
 class DatabaseLaunchStorage(LaunchStorage):
-    def __init__(self, session_factory: Callable[[], Session]) -> None:
+    """Login states in ``lti_launch_state``, values in ``lti_stored_value``.
+
+    The two statements of every login and launch (save a state, consume it) run alone on a connection of
+    ``bind`` (``for_database``: in autocommit, each being one atomic statement, without the round trips of
+    BEGIN and COMMIT, nor a Session); the rest in a short Session of its own."""
+
+    def __init__(self, session_factory: Callable[[], Session], bind: Engine | Connection) -> None:
         self._factory = session_factory
+        self._bind = bind
 
     @classmethod
     def for_database(cls, database: Database) -> DatabaseLaunchStorage:
-        return cls(database.sessionmaker)
+        return cls(database.sessionmaker, database.engine.execution_options(isolation_level="AUTOCOMMIT"))
 
     @classmethod
     def for_engine(cls, engine: Engine | Connection) -> DatabaseLaunchStorage:
-        return cls(sessionmaker(bind=engine, expire_on_commit=False))
+        return cls(sessionmaker(bind=engine, expire_on_commit=False), engine)
+
+    def _statement(self, stmt: Executable, params: dict[str, Any]) -> Row[Any] | None:
+        """Run one statement and return its first row (when it returns rows)."""
+        if isinstance(self._bind, Connection):  # the caller's connection, in the caller's transaction
+            result = self._bind.execute(stmt, params)
+            return result.first() if result.returns_rows else None
+        with self._bind.connect() as conn:
+            result = conn.execute(stmt, params)
+            row = result.first() if result.returns_rows else None
+            conn.commit()  # a no-op in autocommit
+            return row
 
     @contextmanager
     def _scope(self) -> Iterator[Session]:
@@ -126,12 +145,10 @@ class DatabaseLaunchStorage(LaunchStorage):
             session.close()
 
     def save_state(self, login: LoginState) -> None:
-        with self._scope() as session:
-            session.execute(_INSERT_STATE, {**asdict(login), "created_at": utcnow()})
+        self._statement(_INSERT_STATE, {**asdict(login), "created_at": utcnow()})
 
     def consume_state(self, state: str) -> LoginState | None:
-        with self._scope() as session:
-            row = session.execute(_CONSUME_STATE, {"wanted": state, "now": utcnow()}).first()
+        row = self._statement(_CONSUME_STATE, {"wanted": state, "now": utcnow()})
         return None if row is None else LoginState(**row._asdict())
 
     def state_was_used(self, state: str) -> bool:
