@@ -5,6 +5,10 @@ kid-aware JWKS cache, and one precise error code per refusal.
 Order: format -> state (consumed: single use, and its nonce with it) -> signature (platform of the
 state) -> time -> iss/aud/azp -> nonce (the state's) -> message (version, type, sub, deployment, resource
 link / deep-linking settings) -> deployment status.
+
+The platform, its key and the deployment's status come from the process's registrations snapshot
+(lti.registry_cache) when it can vouch for them all (active platform, known kid, active deployment), else
+from the rows, which also refetch an unknown kid and record an unknown deployment for approval.
 """
 
 from __future__ import annotations

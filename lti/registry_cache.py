@@ -14,6 +14,7 @@ seconds there. A change made through an ORM session of this process discards the
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -33,16 +34,32 @@ from lti.platform_keys import CACHE_MAX_AGE
 
 log = logging.getLogger(__name__)
 
-_generation = 0  # bumped whenever an ORM flush of this process touches a platform or a deployment
+# Bumped when a transaction of this process that changed a platform or a deployment commits (after the
+# commit: a snapshot read as soon as the number changes sees the change).
+_generation = 0
+_generations = itertools.count(1)
+_CHANGED = "lti.registrations_changed"
 
 
 @event.listens_for(Session, "after_flush")
-def _registrations_changed(session: Session, _context: object) -> None:
+def _note_registration_changes(session: Session, _context: object) -> None:
+    if not session.info.get(_CHANGED) and any(
+        isinstance(obj, Platform | Deployment) for obj in (*session.new, *session.dirty, *session.deleted)
+    ):
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _registrations_committed(session: Session) -> None:
     global _generation
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Platform | Deployment):
-            _generation += 1
-            return
+    if session.info.pop(_CHANGED, False):
+        _generation = next(_generations)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _registration_changes_dropped(session: Session, _previous: object) -> None:
+    if not session.in_transaction():
+        session.info.pop(_CHANGED, None)
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,12 @@ from contextlib import contextmanager
 
 import pytest
 import requests
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 
 from config.database import Database
 from config.settings import Settings
 from lti import registry, registry_cache
+from lti.models import Platform
 from tests.fakes.lti_platform import TestPlatform
 from tests.lti.conftest import Tool, register, running_tool
 
@@ -132,3 +133,26 @@ def test_what_the_snapshot_does_not_know_is_decided_by_the_rows(
     platform.deployment_id = "99"
     refused = platform.launch(http, "4")
     assert (refused.status_code, _code(refused)) == (403, "lti.unknown_deployment")
+
+
+def test_the_snapshot_is_discarded_when_a_change_commits_not_when_it_is_flushed(
+    tool: Tool, platform: TestPlatform
+) -> None:
+    cache = registry_cache.RegistryCache(tool.database, ttl_seconds=30)
+    first = cache.get()
+    assert first is not None
+    with tool.database.sessionmaker() as session:
+        saved = session.scalars(select(Platform)).one()
+        saved.name = "Moodle renommé"
+        session.flush()
+        assert cache.get() is first  # not committed: a reload now would read the old row and keep it
+        session.commit()
+    second = cache.get()
+    assert second is not first
+    assert second is not None
+    assert second.by_id[saved.id].name == "Moodle renommé"
+    with tool.database.sessionmaker() as session:
+        session.scalars(select(Platform)).one().active = False
+        session.flush()
+        session.rollback()
+    assert cache.get() is second  # nothing changed
