@@ -7,9 +7,9 @@ The snapshot holds exactly that, read in two queries at most every ``ttl`` secon
 ``kid``, unknown or inactive deployment, keys past their cache age) goes down the database path, which
 decides with the current rows and gives the precise refusal. So a new registration, a platform key
 rotation or a deployment approval takes effect at once; only a *withdrawal* made in another process
-(platform or deployment deactivated, key removed from the platform's JWKS) can wait up to ``ttl``
-seconds there. A change made through an ORM session of this process discards the snapshot at once.
-``ttl`` 0 turns the snapshot off (every login and launch reads the rows).
+(platform or deployment deactivated) can wait up to ``ttl`` seconds there. A change committed through
+an ORM session of this process discards the snapshot at once. ``ttl`` 0 turns the snapshot off (every
+login and launch reads the rows).
 """
 
 from __future__ import annotations

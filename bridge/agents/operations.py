@@ -137,11 +137,17 @@ _INSERTED = (
 _INSERT_DEFAULTS: dict[str, Any] = {"given_name": "", "family_name": "", "display_name": ""}
 
 
-@cache
+_INSERTS: dict[str, Executable] = {}
+
+
 def _insert_statement(dialect: Dialect) -> Executable:
-    """``INSERT ... ON CONFLICT (platform_id, sub) DO NOTHING RETURNING id``, built once per dialect."""
-    insert = upsert_insert(dialect, _AGENT).values({name: bindparam(name) for name in _INSERTED})
-    return insert.on_conflict_do_nothing(index_elements=["platform_id", "sub"]).returning(_agent.id)
+    """``INSERT ... ON CONFLICT (platform_id, sub) DO NOTHING RETURNING id``, built once per backend."""
+    stmt = _INSERTS.get(dialect.name)
+    if stmt is None:
+        insert = upsert_insert(dialect, _AGENT).values({name: bindparam(name) for name in _INSERTED})
+        stmt = insert.on_conflict_do_nothing(index_elements=["platform_id", "sub"]).returning(_agent.id)
+        _INSERTS[dialect.name] = stmt
+    return stmt
 
 
 def _update(session: Session, found: _Found, ctx: LaunchContext) -> int:

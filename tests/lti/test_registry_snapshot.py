@@ -40,6 +40,23 @@ def statements(database: Database) -> Iterator[list[str]]:
         event.remove(database.engine, "before_cursor_execute", record)
 
 
+@contextmanager
+def registered_platform(
+    settings_factory: Callable[..., Settings], database: Database, snapshot_seconds: int
+) -> Iterator[TestPlatform]:
+    """A tool served with this snapshot lifetime, and a test platform registered on it."""
+    with (
+        running_tool(settings_factory, database, lti_registry_cache_seconds=snapshot_seconds) as tool,
+        TestPlatform(tool.url) as platform,
+    ):
+        register(database, platform)
+        yield platform
+
+
+def _login(http: requests.Session, platform: TestPlatform) -> requests.Response:
+    return http.post(platform.tool_login_url, data=platform.login_initiation("4"), allow_redirects=False)
+
+
 def _outside_this_process(database: Database, sql: str) -> None:
     """A change made by another process: plain SQL, no ORM flush of this one."""
     with database.engine.begin() as conn:
@@ -74,18 +91,14 @@ def test_a_withdrawal_made_in_this_process_applies_at_once(
     with tool.database.session_scope() as session:
         saved = registry.find_platform_for_login(session, platform.issuer, platform.client_id)
         saved.active = False
-    refused = http.post(platform.tool_login_url, data=platform.login_initiation("4"), allow_redirects=False)
+    refused = _login(http, platform)
     assert (refused.status_code, _code(refused)) == (403, "lti.platform_inactive")
 
 
 def test_a_withdrawal_made_elsewhere_applies_within_the_snapshot_lifetime(
     settings_factory: Callable[..., Settings], database: Database, http: requests.Session
 ) -> None:
-    with (
-        running_tool(settings_factory, database, lti_registry_cache_seconds=1) as tool,
-        TestPlatform(tool.url) as platform,
-    ):
-        register(database, platform)
+    with registered_platform(settings_factory, database, 1) as platform:
         assert platform.launch(http, "4").status_code == 200
         assert platform.launch(http, "4").status_code == 200
         _outside_this_process(database, "UPDATE lti_deployment SET active = false")
@@ -100,16 +113,10 @@ def test_a_withdrawal_made_elsewhere_applies_within_the_snapshot_lifetime(
 def test_with_the_snapshot_off_every_launch_reads_the_rows(
     settings_factory: Callable[..., Settings], database: Database, http: requests.Session
 ) -> None:
-    with (
-        running_tool(settings_factory, database, lti_registry_cache_seconds=0) as tool,
-        TestPlatform(tool.url) as platform,
-    ):
-        register(database, platform)
+    with registered_platform(settings_factory, database, 0) as platform:
         assert platform.launch(http, "4").status_code == 200
         _outside_this_process(database, "UPDATE lti_platform SET active = false")
-        refused = http.post(
-            platform.tool_login_url, data=platform.login_initiation("4"), allow_redirects=False
-        )
+        refused = _login(http, platform)
         assert (refused.status_code, _code(refused)) == (403, "lti.platform_inactive")
 
 
